@@ -1,0 +1,24 @@
+// JSON Schema of the YAML configuration. Each component owns its section's schema in its
+// own `config.ts` and is listed here; unknown keys are errors (a typo must not be ignored).
+import { STORE_CONFIG_SCHEMA } from '../sinks/store/config.js';
+
+export const CONFIG_SECTIONS: Record<string, object> = {
+  store: STORE_CONFIG_SCHEMA,
+};
+
+export function configJsonSchema(): object {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'AgentWarden configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      host: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { name: { type: 'string' }, group: { type: 'string' } },
+      },
+      ...CONFIG_SECTIONS,
+    },
+  };
+}

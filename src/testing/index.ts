@@ -1,0 +1,4 @@
+// Test helpers shared by every component's tests.
+export { repoRoot, sharedDir, cliEntry } from './paths.js';
+export { runCli, spawnCli, tempHome } from './cli.js';
+export type { CliResult } from './cli.js';
