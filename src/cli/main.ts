@@ -1,14 +1,26 @@
 // Dispatches `agentwarden [global options] <command> [args]`. Global options may appear
 // before the command; commands parse their own flags.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AwError, LocatedError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { termSafe } from './output.js';
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // Walk up from this file: works from dist/ and from any other build directory.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'agentwarden') return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return '0.0.0';
+    dir = up;
+  }
 }
 
 function help(): string {

@@ -3,6 +3,8 @@ export { AwError, LocatedError, errorMessage } from './errors.js';
 export { BatchQueue } from './queue.js';
 export type { WhenFull, QueueCounters, BatchQueueOptions } from './queue.js';
 export { NoopSink } from './component.js';
+export { Pipeline } from './pipeline.js';
+export type { PipelineCounters } from './pipeline.js';
 export type { Source, Sink, Transform, Emit, ComponentCounters } from './component.js';
 export { canonicalJson } from './canonical.js';
 export { MerkleTree, MerkleFrontier, leafHash, nodeHash, rootOf, verifyInclusion, verifyConsistency, EMPTY_ROOT } from './merkle.js';
