@@ -394,18 +394,22 @@ export class EventStore {
   private buildWhere(q: EventQuery): { where: string; params: unknown[] } {
     const c: string[] = [];
     const p: unknown[] = [];
-    if (q.session !== undefined) (c.push('session_id = ?'), p.push(q.session));
-    if (q.kinds?.length) (c.push(`kind IN (${q.kinds.map(() => '?').join(',')})`), p.push(...q.kinds));
-    if (q.kindPrefix) (c.push('kind >= ? AND kind < ?'), p.push(q.kindPrefix, q.kindPrefix + '\uffff'));
-    if (q.sinceNs !== undefined) (c.push('time_ns >= ?'), p.push(q.sinceNs));
-    if (q.untilNs !== undefined) (c.push('time_ns <= ?'), p.push(q.untilNs));
-    if (q.pid !== undefined) (c.push('pid = ?'), p.push(q.pid));
-    if (q.path !== undefined) (c.push('path = ?'), p.push(q.path));
-    if (q.pathPrefix !== undefined) (c.push('path >= ? AND path < ?'), p.push(q.pathPrefix, q.pathPrefix + '\uffff'));
-    if (q.dest !== undefined) (c.push('dest = ?'), p.push(q.dest));
-    if (q.destPort !== undefined) (c.push('dest_port = ?'), p.push(q.destPort));
-    if (q.afterSeq !== undefined) (c.push('seq > ?'), p.push(q.afterSeq));
-    if (q.beforeSeq !== undefined) (c.push('seq < ?'), p.push(q.beforeSeq));
+    const add = (cond: string, ...values: unknown[]) => {
+      c.push(cond);
+      p.push(...values);
+    };
+    if (q.session !== undefined) add('session_id = ?', q.session);
+    if (q.kinds?.length) add(`kind IN (${q.kinds.map(() => '?').join(',')})`, ...q.kinds);
+    if (q.kindPrefix) add('kind >= ? AND kind < ?', q.kindPrefix, q.kindPrefix + '\uffff');
+    if (q.sinceNs !== undefined) add('time_ns >= ?', q.sinceNs);
+    if (q.untilNs !== undefined) add('time_ns <= ?', q.untilNs);
+    if (q.pid !== undefined) add('pid = ?', q.pid);
+    if (q.path !== undefined) add('path = ?', q.path);
+    if (q.pathPrefix !== undefined) add('path >= ? AND path < ?', q.pathPrefix, q.pathPrefix + '\uffff');
+    if (q.dest !== undefined) add('dest = ?', q.dest);
+    if (q.destPort !== undefined) add('dest_port = ?', q.destPort);
+    if (q.afterSeq !== undefined) add('seq > ?', q.afterSeq);
+    if (q.beforeSeq !== undefined) add('seq < ?', q.beforeSeq);
     return { where: c.length ? `WHERE ${c.join(' AND ')}` : '', params: p };
   }
 

@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { ensureSigningKey } from '../../core/keys.js';
+import { resolvePaths } from '../../core/paths.js';
+import type { AwEvent } from '../../schema/index.js';
+import { runCli, tempHome } from '../../testing/index.js';
+import { chainMacKey, recordLeaf } from './store.js';
+import { openStore, verifyStore } from './index.js';
+
+function ev(i: number, extra: Partial<AwEvent> = {}): AwEvent {
+  return {
+    time: `2026-12-03T10:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(9, '0')}Z`,
+    kind: i % 3 === 0 ? 'network.connect' : 'file.open',
+    source: { type: 'test', ref: `gen:${i}` },
+    session: { id: `sess-${i % 2}`, agent: { kind: i % 2 ? 'codex' : 'claude-code', version: '1.0' }, root_pid: 100 + (i % 2) },
+    process: { pid: 1000 + (i % 5), exe: '/usr/bin/cat', argv: ['cat', `/tmp/f${i}`] },
+    ...(i % 3 === 0 ? { network: { transport: 'tcp', dst_ip: '127.0.0.1', dst_port: 8000 + (i % 4) } } : { file: { path: `/tmp/f${i}`, intent: ['read'] } }),
+    ...extra,
+  } as AwEvent;
+}
+
+/** A store of n events written in batches of `batch` (one checkpoint per batch). */
+function makeStore(n: number, batch = 5) {
+  const home = tempHome();
+  const paths = resolvePaths(home);
+  const store = openStore(paths);
+  for (let i = 1; i <= n; i += batch) {
+    const items = [];
+    for (let j = i; j < i + batch && j <= n; j++) items.push({ event: ev(j) });
+    store.appendBatch(items);
+  }
+  store.close();
+  const key = ensureSigningKey(paths.keysDir);
+  const verify = (opts: { withKey?: boolean } = { withKey: true }) =>
+    verifyStore({ dir: paths.storeDir, publicKey: key.publicKey, macKey: opts.withKey === false ? undefined : chainMacKey(key), checkpointDirs: [paths.checkpointsDir] });
+  const raw = () => {
+    const db = new Database(join(paths.storeDir, 'events.db'));
+    // An attacker with file access simply removes the append-only triggers.
+    db.exec('DROP TRIGGER events_append_only_u; DROP TRIGGER events_append_only_d;');
+    return db;
+  };
+  return { home, paths, verify, raw };
+}
+
+test('an untouched store verifies, with and without the private key', () => {
+  const s = makeStore(40);
+  const r = s.verify();
+  assert.equal(r.ok, true, JSON.stringify(r.problems));
+  assert.equal(r.records, 40);
+  assert.equal(r.signedSize, 40);
+  assert.equal(s.verify({ withKey: false }).ok, true);
+});
+
+test('the store refuses updates and deletes through SQL (append-only triggers)', () => {
+  const s = makeStore(5);
+  const db = new Database(join(s.paths.storeDir, 'events.db'));
+  assert.throws(() => db.prepare('UPDATE events SET kind = ? WHERE seq = 1').run('x'), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM events WHERE seq = 1').run(), /append-only/);
+  db.close();
+});
+
+test('tamper: a flipped byte in a payload names that record', () => {
+  const s = makeStore(20);
+  const db = s.raw();
+  const body = (db.prepare('SELECT body FROM events WHERE seq = 9').get() as { body: string }).body;
+  const flipped = body.replace('/tmp/f9', '/tmp/g9');
+  assert.notEqual(flipped, body);
+  db.prepare('UPDATE events SET body = ? WHERE seq = 9').run(flipped);
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 9);
+  assert.equal(r.problems[0].code, 'RECORD_MODIFIED');
+  const cli = runCli(['verify'], { env: { AGENTWARDEN_HOME: s.home } });
+  assert.equal(cli.code, 1);
+  assert.match(cli.stdout, /first bad sequence number 9\b/);
+});
+
+test('tamper: a deleted row names the missing record', () => {
+  const s = makeStore(20);
+  const db = s.raw();
+  db.prepare('DELETE FROM events WHERE seq = 7').run();
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 7);
+  assert.equal(r.problems[0].code, 'RECORD_MISSING');
+});
+
+test('tamper: swapped rows are detected at the first of them', () => {
+  const s = makeStore(20);
+  const db = s.raw();
+  const a = db.prepare('SELECT body, leaf, mac FROM events WHERE seq = 4').get() as { body: string; leaf: Buffer; mac: Buffer };
+  const b = db.prepare('SELECT body, leaf, mac FROM events WHERE seq = 5').get() as { body: string; leaf: Buffer; mac: Buffer };
+  const upd = db.prepare('UPDATE events SET body = ?, leaf = ?, mac = ? WHERE seq = ?');
+  upd.run(b.body, b.leaf, b.mac, 4);
+  upd.run(a.body, a.leaf, a.mac, 5);
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 4);
+});
+
+test('tamper: a truncated tail is caught by the checkpoints outside the database', () => {
+  const s = makeStore(20);
+  const db = s.raw();
+  db.exec('DROP TRIGGER checkpoints_append_only_d');
+  db.prepare('DELETE FROM events WHERE seq > 17').run();
+  db.prepare('DELETE FROM checkpoints WHERE size > 17').run();
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 18);
+  assert.equal(r.problems.find((p) => !p.warning)?.code, 'TRUNCATED');
+});
+
+test('tamper: a tail rewritten and re-chained without the key names the first rewritten record', () => {
+  const s = makeStore(20, 1);
+  const db = s.raw();
+  // The attacker rewrites record 12 and recomputes every leaf from there on. Without the
+  // key they cannot produce valid MACs or signed checkpoints.
+  const row = db.prepare('SELECT body FROM events WHERE seq = 12').get() as { body: string };
+  const body = row.body.replace('/tmp/f12', '/tmp/zz');
+  db.prepare('UPDATE events SET body = ?, leaf = ? WHERE seq = 12').run(body, recordLeaf(body));
+  db.close();
+  const withKey = s.verify();
+  assert.equal(withKey.ok, false);
+  assert.equal(withKey.firstBadSeq, 12);
+  assert.equal(withKey.problems[0].code, 'CHAIN_MAC_MISMATCH');
+  // With only the public key, every batch has a signed checkpoint, which pins it too.
+  const pubOnly = s.verify({ withKey: false });
+  assert.equal(pubOnly.ok, false);
+  assert.equal(pubOnly.firstBadSeq, 12);
+  assert.equal(pubOnly.problems[0].code, 'CHECKPOINT_MISMATCH');
+});
+
+test('tamper: an inserted record at the end fails its MAC', () => {
+  const s = makeStore(10);
+  const db = s.raw();
+  const body = JSON.stringify({ kind: 'file.open', seq: 11, source: { type: 'forged' }, time: '2026-12-03T10:00:00Z', v: '1' });
+  db.prepare('INSERT INTO events(seq, time_ns, kind, body, leaf, mac) VALUES (11, 0, ?, ?, ?, ?)').run('file.open', body, recordLeaf(body), Buffer.alloc(32));
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 11);
+});
+
+test('redaction before hashing: commitments keep the chain, purge keeps it verifying', () => {
+  const home = tempHome();
+  const paths = resolvePaths(home);
+  const store = openStore(paths);
+  const secretEv = ev(1, { agent: { tool: { name: 'Bash', input: { command: 'echo AKIA...' }, output: 'secret output' } } });
+  store.appendBatch([{ event: secretEv, commit: ['agent.tool.output', 'agent.tool.input', 'no.such.field'] }, { event: ev(2) }]);
+  const body = store.rawBody(1)!;
+  assert.doesNotMatch(body, /secret output/);
+  assert.match(body, /"\$commit":"sha256:[0-9a-f]{64}"/);
+  assert.deepEqual(store.get(1)!.agent!.tool!.output, 'secret output');
+  assert.deepEqual(secretEv.agent!.tool!.output, 'secret output', 'the caller object is not mutated');
+  const key = ensureSigningKey(paths.keysDir);
+  const v = () => verifyStore({ dir: paths.storeDir, publicKey: key.publicKey, macKey: chainMacKey(key), checkpointDirs: [paths.checkpointsDir] });
+  assert.equal(v().ok, true);
+  // A changed cleartext no longer matches its commitment.
+  const db = new Database(join(paths.storeDir, 'events.db'));
+  db.exec('DROP TRIGGER sealed_no_update');
+  db.prepare("UPDATE sealed_values SET value = '\"other\"' WHERE seq = 1 AND path = 'agent.tool.output'").run();
+  db.close();
+  const bad = v();
+  assert.equal(bad.ok, false);
+  assert.equal(bad.problems[0].code, 'SEALED_VALUE_MISMATCH');
+  assert.equal(store.purgeSealed({ seqs: [1] }), 2);
+  assert.deepEqual(store.get(1)!.agent!.tool!.output, { $commit: JSON.parse(body).agent.tool.output.$commit });
+  assert.equal(v().ok, true);
+  store.close();
+});
+
+test('indexed queries, paging and streaming', () => {
+  const home = tempHome();
+  const store = openStore(resolvePaths(home));
+  const items = Array.from({ length: 3000 }, (_, k) => ({ event: ev(k + 1) }));
+  store.appendBatch(items);
+  assert.equal(store.count(), 3000);
+  assert.equal(store.count({ session: 'sess-1' }), 1500);
+  assert.equal(store.count({ kinds: ['network.connect'] }), 1000);
+  assert.equal(store.count({ kindPrefix: 'file.' }), 2000);
+  assert.equal(store.count({ pid: 1000 }), 600);
+  assert.deepEqual(store.query({ path: '/tmp/f10' }).map((e) => e.seq), [10]);
+  assert.equal(store.count({ dest: '127.0.0.1', destPort: 8001 }), store.query({ kinds: ['network.connect'] }).filter((e) => e.network?.dst_port === 8001).length);
+  const t0 = store.get(100)!.time;
+  const since = BigInt(Date.parse(t0.slice(0, 19) + 'Z')) * 1_000_000n + BigInt(t0.slice(20, 29));
+  assert.ok(store.query({ sinceNs: since, untilNs: since }).some((e) => e.seq === 100));
+  // keyset paging
+  const seen: number[] = [];
+  let after = 0;
+  for (;;) {
+    const page = store.query({ session: 'sess-0', afterSeq: after, limit: 400 });
+    if (!page.length) break;
+    seen.push(...page.map((e) => e.seq));
+    after = page[page.length - 1].seq;
+  }
+  assert.equal(seen.length, 1500);
+  assert.ok(seen.every((s, i) => i === 0 || s > seen[i - 1]));
+  let streamed = 0;
+  for (const e of store.iterate({ desc: true })) {
+    if (streamed === 0) assert.equal(e.seq, 3000);
+    streamed++;
+  }
+  assert.equal(streamed, 3000);
+  const sessions = store.sessions();
+  assert.equal(sessions.length, 2);
+  assert.equal(sessions.find((x) => x.session_id === 'sess-1')!.agent_kind, 'codex');
+  store.close();
+});
+
+test('two processes appending to one store keep one valid chain', async () => {
+  const home = tempHome();
+  const lines = (tag: string) => Array.from({ length: 3000 }, (_, k) => JSON.stringify({ ...ev(k + 1), source: { type: tag } })).join('\n') + '\n';
+  const { spawnCli } = await import('../../testing/index.js');
+  const run = (tag: string) =>
+    new Promise<number>((resolve) => {
+      const p = spawnCli(['ingest', '-'], { env: { AGENTWARDEN_HOME: home } });
+      p.stdin.end(lines(tag));
+      p.on('exit', (code) => resolve(code ?? -1));
+    });
+  const codes = await Promise.all([run('a'), run('b')]);
+  assert.deepEqual(codes, [0, 0]);
+  const v = runCli(['verify', '--json'], { env: { AGENTWARDEN_HOME: home } });
+  const report = JSON.parse(v.stdout);
+  assert.equal(report.ok, true, v.stdout);
+  assert.equal(report.records, 6000);
+});
