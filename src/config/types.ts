@@ -1,8 +1,10 @@
 // The typed shape of the YAML configuration (validated by config/schema.ts).
 import type { StoreConfig } from '../sinks/store/config.js';
+import type { GatewayConfig } from '../gateway/config.js';
 
 export interface AwConfig {
   host?: { name?: string; group?: string };
   store?: StoreConfig;
+  gateway?: GatewayConfig;
   [section: string]: unknown;
 }
