@@ -1,6 +1,7 @@
 // The command registry. Each component adds its commands here (one line each).
 import type { Command } from '../context.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
+import { hooksCommand } from '../../sources/hooks/commands.js';
 
 export const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
@@ -8,4 +9,5 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
+  hooks: hooksCommand,
 };
