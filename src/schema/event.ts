@@ -217,6 +217,8 @@ export interface EventAgent {
     status?: 'ok' | 'error' | 'denied';
     duration_ms?: number;
     mcp_server?: string;
+    /** Exit code of a shell tool, when the agent reports one (Codex, Cursor; Claude does not). */
+    exit_code?: number;
   };
   subagent?: { session_id?: string; agent_id?: string; parent_tool_call_id?: string; description?: string };
   decision?: { action: 'allow' | 'deny' | 'ask' | 'approve'; reason?: string; by?: string; rule_id?: string };

@@ -115,6 +115,7 @@ export const EVENT_JSON_SCHEMA = {
             status: { enum: ['ok', 'error', 'denied'] },
             duration_ms: { type: 'number' },
             mcp_server: str,
+            exit_code: int,
           },
           ['name'],
           true,
