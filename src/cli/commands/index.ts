@@ -1,7 +1,10 @@
 // The command registry. Each component adds its commands here (one line each).
 import type { Command } from '../context.js';
+import { importCommand } from './import.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
+import { incidentCommand } from './incident.js';
+import { evidenceCommand } from './evidence.js';
 
 export const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
@@ -9,5 +12,8 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
+  import: importCommand,
   hooks: hooksCommand,
+  incident: incidentCommand,
+  evidence: evidenceCommand,
 };

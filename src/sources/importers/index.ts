@@ -1,0 +1,11 @@
+// Public surface of the agent session-log importers.
+export { ClaudeTranscriptReader } from './claude.js';
+export { CodexRolloutReader } from './codex.js';
+export { GeminiChatReader, readGeminiJson } from './gemini.js';
+export { CursorTranscriptReader } from './cursor.js';
+export { importPath, importFile, readerFor, acceptsFile } from './import.js';
+export { storeImported, ensureLedger, knownIds } from './ledger.js';
+export type { StoreImportResult } from './ledger.js';
+export { blockedReason } from './blocked.js';
+export { formatProblem, emptyResult, mergeResult, findFiles, runReader } from './common.js';
+export type { ImportProblem, ImportResult, LineReader } from './common.js';
