@@ -114,9 +114,24 @@ static int event_is_blockable(void) {
   return 0;
 }
 
+static void mkdir_p(const char *dir) {
+  char buf[4096];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof buf) return;
+  memcpy(buf, dir, n + 1);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = 0;
+      mkdir(buf, 0700);
+      *p = '/';
+    }
+  }
+  mkdir(buf, 0700);
+}
+
 static int spool(void) {
   if (!opt_spool) return -1;
-  mkdir(opt_spool, 0700);
+  mkdir_p(opt_spool);
   char tmp[4096], fin[4096];
   snprintf(tmp, sizeof tmp, "%s/.tmp-%s", opt_spool, id);
   snprintf(fin, sizeof fin, "%s/%s.awh", opt_spool, id);
