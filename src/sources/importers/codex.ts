@@ -33,7 +33,7 @@ function textOf(content: unknown): string {
 }
 
 // Context the CLI injects as user/developer messages, not typed by the user.
-const INJECTED = /^\s*<(environment_context|user_instructions|skills_instructions|permissions instructions|user_shell_command|turn_aborted|apps_instructions|collaboration_mode|personality)/;
+const INJECTED = /^\s*(?:# AGENTS\.md instructions|<(?:environment_context|user_instructions|skills_instructions|permissions instructions|user_shell_command|turn_aborted|apps_instructions|collaboration_mode|personality))/;
 
 export class CodexRolloutReader implements LineReader {
   readonly problems: ImportProblem[] = [];

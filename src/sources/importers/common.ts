@@ -93,7 +93,7 @@ export function findFiles(path: string, accept: (name: string, full: string) => 
 }
 
 /** Splits text into lines and runs a reader over them. */
-export function runReader(reader: LineReader, text: string, file: string): ImportResult {
+export function runReader(reader: LineReader, text: string, _file: string): ImportResult {
   const events: AwEvent[] = [];
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
