@@ -1,0 +1,40 @@
+// createExporters(cfg): one ExporterSink per configured exporter, for the integrator to
+// add to the pipeline's sinks. Settings the JSON Schema cannot check (secrets present,
+// unique names) are checked here and throw AwError('EXPORTER_CONFIG' | 'EXPORTER_SECRET').
+import { AwError } from '../../core/errors.js';
+import type { ExporterContext } from './core/common.js';
+import type { ExporterSink } from './core/sink.js';
+import type { ExporterConfig } from './config.js';
+import { createJsonlFileExporter } from './jsonl-file/index.js';
+import { createWebhookExporter } from './webhook/index.js';
+import { createSplunkHecExporter } from './splunk-hec/index.js';
+import { createElasticExporter } from './elastic/index.js';
+
+type Factory = (cfg: any, ctx: ExporterContext) => ExporterSink;
+
+export const EXPORTER_FACTORIES: Record<string, Factory> = {
+  'jsonl-file': createJsonlFileExporter,
+  webhook: createWebhookExporter,
+  'splunk-hec': createSplunkHecExporter,
+  elastic: createElasticExporter,
+};
+
+/** Accepts the whole config (`{exporters: [...]}`) or the list itself. */
+export function createExporters(cfg: { exporters?: unknown } | ExporterConfig[] | undefined, ctx: ExporterContext = {}): ExporterSink[] {
+  const list = (Array.isArray(cfg) ? cfg : ((cfg?.exporters as ExporterConfig[] | undefined) ?? [])) as ExporterConfig[];
+  const seen = new Set<string>();
+  const out: ExporterSink[] = [];
+  for (const [i, e] of list.entries()) {
+    if (seen.has(e.name)) throw new AwError('EXPORTER_CONFIG', `exporters[${i}]: duplicate exporter name '${e.name}'`);
+    seen.add(e.name);
+    const f = EXPORTER_FACTORIES[e.type];
+    if (!f) throw new AwError('EXPORTER_CONFIG', `exporters[${i}]: unknown exporter type '${e.type}'`);
+    try {
+      out.push(f(e, ctx));
+    } catch (err) {
+      if (err instanceof AwError) throw err;
+      throw new AwError('EXPORTER_CONFIG', `exporters[${i}] (${e.name}): ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return out;
+}

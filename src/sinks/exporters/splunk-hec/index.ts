@@ -1,0 +1,18 @@
+// Splunk HEC exporter: concatenated event envelopes + Splunk token auth.
+import { sinkOptions, type ExporterContext } from '../core/common.js';
+import { resolveSecret } from '../core/secret.js';
+import { ExporterSink } from '../core/sink.js';
+import type { SplunkHecExporterConfig } from './config.js';
+import { SplunkHecSerializer } from './serializer.js';
+import { splunkHecTransport } from './transport.js';
+
+export { SPLUNK_HEC_SCHEMA } from './config.js';
+export type { SplunkHecExporterConfig } from './config.js';
+export { SplunkHecSerializer, hecEndpoint };
+import { hecEndpoint } from './transport.js';
+
+export function createSplunkHecExporter(cfg: SplunkHecExporterConfig, ctx: ExporterContext = {}): ExporterSink {
+  const token = resolveSecret(cfg as unknown as Record<string, unknown>, 'token', cfg.name);
+  const ser = new SplunkHecSerializer({ index: cfg.index, source: cfg.source, sourcetype: cfg.sourcetype, host: cfg.host, format: cfg.format });
+  return new ExporterSink(sinkOptions(cfg, ser, splunkHecTransport({ url: cfg.url, token, channel: cfg.channel, caFile: cfg.ca_file, gzip: cfg.gzip }), ctx, { batch: 500 }));
+}
