@@ -1,0 +1,21 @@
+// Public surface of forensics: incidents, evidence bundles, reconstruction, reports, containment.
+export { RESPONSE_CONFIG_SCHEMA, RESPONSE_DEFAULTS, SEVERITY_RANK } from './config.js';
+export type { ResponseConfig, ResponseTier, ContainAction } from './config.js';
+export { IncidentDb } from './incident/db.js';
+export type { Incident, IncidentLogEntry } from './incident/db.js';
+export { openIncident, closeIncident, attachAlert, recordAction, snapshotFiles } from './incident/incidents.js';
+export type { OpenOptions, SnapshotEntry } from './incident/incidents.js';
+export { openIncidentsForAlerts } from './response.js';
+export type { ScanResult } from './response.js';
+export { sealIncident, EVIDENCE_PREDICATE_TYPE, BUNDLE_FORMAT } from './evidence/seal.js';
+export type { SealOptions, SealResult, Statement } from './evidence/seal.js';
+export { verifyBundle } from './evidence/verify.js';
+export type { BundleVerifyResult, VerifyCheck } from './evidence/verify.js';
+export { pae, signEnvelope, verifyEnvelope, INTOTO_PAYLOAD_TYPE } from './evidence/dsse.js';
+export type { DsseEnvelope } from './evidence/dsse.js';
+export { resolveScope, scopeEvents } from './common/scope.js';
+export type { Scope, TimedEvent } from './common/scope.js';
+export { blastRadius, blastRadiusOf } from './blast/blast.js';
+export type { BlastRadius } from './blast/blast.js';
+export { runContainment, quarantinedSessions, iocClass } from './contain/contain.js';
+export type { ContainResult, PlanStep } from './contain/contain.js';
