@@ -1,6 +1,7 @@
 // The command registry. Each component adds its commands here (one line each).
 import type { Command } from '../context.js';
 import { importCommand } from './import.js';
+import { vibesCommand } from './vibes.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
 import { incidentCommand } from './incident.js';
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   key: keyCommand,
   import: importCommand,
+  vibes: vibesCommand,
   hooks: hooksCommand,
   incident: incidentCommand,
   evidence: evidenceCommand,

@@ -58,7 +58,8 @@ export function exportVibes(events: readonly AwEvent[], outDir: string, opts: { 
         envOf.set(ek, envHash);
       }
     }
-    const used: string[] = [];
+    // Entries named here are restored from x_agentwarden and not re-emitted on import.
+    const used: string[] = envHash ? [envHash] : [];
     let rec: Record<string, unknown>;
     const a = ev.agent;
     if (ev.kind === 'agent.session.start' || ev.kind === 'agent.session.end') {
