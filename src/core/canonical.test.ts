@@ -21,3 +21,18 @@ test('drops undefined members like JSON and rejects non-finite numbers', () => {
   assert.throws(() => canonicalJson({ a: Number.NaN }), /non-finite/);
   assert.throws(() => canonicalJson({ a: 1n }), /bigint/);
 });
+
+test('canonicalSplit leaves one member open and agrees with canonicalJson', async () => {
+  const { canonicalSplit } = await import('./canonical.js');
+  const samples: Array<Record<string, unknown>> = [
+    { kind: 'a', time: 't', agent: { seq: 1 }, v: '1' },
+    { zzz: 1 },
+    { aaa: 1 },
+    {},
+    { session: { seq: 5 }, attributes: { seq: 0 }, sensor: 'x', source: { type: 's' }, 'se\u0000q': 2 },
+  ];
+  for (const s of samples) {
+    const [head, tail] = canonicalSplit(s, 'seq');
+    assert.equal(head + '42' + tail, canonicalJson({ ...s, seq: 42 }));
+  }
+});

@@ -53,3 +53,27 @@ function needsEscape(k: string): boolean {
 export function canonicalJson(value: unknown): string {
   return enc(value);
 }
+
+/**
+ * Canonical JSON of `obj` with member `key` left open: returns [head, tail] such that
+ * head + canonical(value) + tail === canonicalJson({ ...obj, [key]: value }). Lets the
+ * store encode a record before its sequence number is known.
+ */
+export function canonicalSplit(obj: Record<string, unknown>, key: string): [string, string] {
+  const keys = Object.keys(obj).sort();
+  let head = '{';
+  let tail = '';
+  let firstHead = true;
+  for (const k of keys) {
+    if (k === key) continue;
+    const v = obj[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    const member = (needsEscape(k) ? JSON.stringify(k) : `"${k}"`) + ':' + enc(v);
+    if (k < key) {
+      head += (firstHead ? '' : ',') + member;
+      firstHead = false;
+    } else tail += ',' + member;
+  }
+  head += (firstHead ? '"' : ',"') + (needsEscape(key) ? JSON.stringify(key).slice(1, -1) : key) + '":';
+  return [head, tail + '}'];
+}

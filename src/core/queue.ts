@@ -22,6 +22,12 @@ export interface BatchQueueOptions<T> {
   consume: (batch: T[]) => void | Promise<void>;
   /** Called once per batch failure; the batch's waiters are rejected with the error. */
   onError?: (err: unknown, batch: T[]) => void;
+  /**
+   * Batches handed to `consume` before the oldest has settled (default 1). With 2, the next
+   * batch is prepared while the previous one is written; `consume` must then complete
+   * batches in the order it received them.
+   */
+  maxInFlight?: number;
 }
 
 interface Waiter {
@@ -121,8 +127,14 @@ export class BatchQueue<T> {
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    const maxInFlight = Math.max(1, this.opts.maxInFlight ?? 1);
+    const inFlight: Array<Promise<void>> = [];
     try {
-      while (this.depth > 0) {
+      while (this.depth > 0 || inFlight.length) {
+        if (this.depth === 0 || inFlight.length >= maxInFlight) {
+          await inFlight.shift();
+          continue;
+        }
         const end = Math.min(this.items.length, this.head + this.opts.batchSize);
         const batch = this.items.slice(this.head, end);
         this.head = end;
@@ -132,15 +144,27 @@ export class BatchQueue<T> {
         }
         this.counters.depth = this.depth;
         for (const w of this.spaceWaiters.splice(0)) w();
+        let p: Promise<void>;
         try {
-          await this.opts.consume(batch);
-          this.counters.sent += batch.length;
+          p = Promise.resolve(this.opts.consume(batch));
         } catch (err) {
-          this.failed = err;
-          this.opts.onError?.(err, batch);
+          p = Promise.reject(err);
         }
-        this.consumedTotal += batch.length;
-        this.settleWaiters();
+        inFlight.push(
+          p.then(
+            () => {
+              this.counters.sent += batch.length;
+              this.consumedTotal += batch.length;
+              this.settleWaiters();
+            },
+            (err) => {
+              this.failed = err;
+              this.opts.onError?.(err, batch);
+              this.consumedTotal += batch.length;
+              this.settleWaiters();
+            },
+          ),
+        );
       }
     } finally {
       this.running = false;

@@ -28,6 +28,7 @@ Exit status: 0 all lines stored, 1 some lines rejected, 2 usage or configuration
     const store = openStore(ctx.paths, cfg);
     const writer = storeWriter(store, cfg, {
       whenFull: 'block',
+      threaded: true,
       onDurable: values.progress ? (_seq, n) => ctx.err.write(`acknowledged ${n}\n`) : undefined,
     });
     let lineNo = 0;
@@ -47,7 +48,7 @@ Exit status: 0 all lines stored, 1 some lines rejected, 2 usage or configuration
       await writer.writeAsync(r.event, undefined, r.timeNs);
       accepted++;
     }
-    await writer.flush();
+    await writer.close();
     store.close();
     if (ctx.json) ctx.out.write(`${JSON.stringify({ stored: accepted, rejected, last_seq: writer.lastSeq })}\n`);
     else ctx.out.write(`stored ${accepted} event(s), rejected ${rejected} line(s); last seq ${writer.lastSeq}\n`);

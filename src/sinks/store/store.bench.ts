@@ -40,13 +40,14 @@ function makeEvents(n: number): AwEvent[] {
 
 async function ours(events: AwEvent[], dir: string): Promise<number> {
   const store = openStore(resolvePaths(dir));
-  const w = new StoreWriter(store, { capacity: 65536, batchSize: BATCH, flushMs: 20, whenFull: 'block' });
+  const w = new StoreWriter(store, { capacity: 65536, batchSize: BATCH, flushMs: 20, whenFull: 'block', threaded: true });
   const t0 = performance.now();
   for (const e of events) {
     if (!w.write(e)) await w.writeAsync(e);
   }
   await w.flush();
   const s = (performance.now() - t0) / 1000;
+  await w.close();
   store.close();
   return events.length / s;
 }

@@ -230,3 +230,28 @@ test('two processes appending to one store keep one valid chain', async () => {
   assert.equal(report.ok, true, v.stdout);
   assert.equal(report.records, 6000);
 });
+
+test('threaded writer: acknowledges in order, verifies, and counts drops under drop_newest', async () => {
+  const { StoreWriter } = await import('./writer.js');
+  const home = tempHome();
+  const paths = resolvePaths(home);
+  const store = openStore(paths);
+  const acks: number[] = [];
+  const w = new StoreWriter(store, { threaded: true, batchSize: 500, flushMs: 5, onDurable: (seq) => acks.push(seq) });
+  for (let i = 1; i <= 10_000; i++) await w.writeAsync(ev(i));
+  await w.close();
+  assert.equal(w.acknowledged, 10_000);
+  assert.ok(acks.every((a, i) => i === 0 || a > acks[i - 1]), 'acks are ordered');
+  assert.equal(store.count(), 10_000);
+  const key = ensureSigningKey(paths.keysDir);
+  assert.equal(verifyStore({ dir: paths.storeDir, publicKey: key.publicKey, macKey: chainMacKey(key), checkpointDirs: [paths.checkpointsDir] }).ok, true);
+  // batchSize above capacity: nothing drains before the timer, so exactly 10 fit.
+  const small = new StoreWriter(store, { capacity: 10, batchSize: 100, flushMs: 1000, whenFull: 'drop_newest' });
+  let accepted = 0;
+  for (let i = 0; i < 25; i++) if (small.write(ev(i + 1))) accepted++;
+  await small.close();
+  assert.equal(accepted, 10);
+  assert.equal(small.counters.dropped, 15);
+  assert.equal(store.count(), 10_010);
+  store.close();
+});

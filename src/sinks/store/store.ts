@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { canonicalJson } from '../../core/canonical.js';
+import { canonicalJson, canonicalSplit } from '../../core/canonical.js';
 import { signCheckpoint, type Checkpoint } from '../../core/checkpoint.js';
 import { AwError } from '../../core/errors.js';
 import type { SigningKey } from '../../core/keys.js';
@@ -112,8 +112,8 @@ function destOf(ev: AwEvent): string | null {
 }
 
 /** Replaces dotted paths of `record` with salted commitments; returns the sealed values. */
-function applyCommitments(record: Record<string, unknown>, paths: readonly string[]): Array<{ path: string; salt: Buffer; value: string }> {
-  const sealed: Array<{ path: string; salt: Buffer; value: string }> = [];
+function applyCommitments(record: Record<string, unknown>, paths: readonly string[]): Array<{ path: string; salt: Uint8Array; value: string }> {
+  const sealed: Array<{ path: string; salt: Uint8Array; value: string }> = [];
   for (const path of paths) {
     const parts = path.split('.');
     let parent: Record<string, unknown> | undefined = record;
@@ -137,8 +137,65 @@ function applyCommitments(record: Record<string, unknown>, paths: readonly strin
 }
 
 /** 'sha256:' + hex(SHA-256(salt || canonical value)). */
-export function commitmentOf(salt: Buffer, canonicalValue: string): string {
+export function commitmentOf(salt: Uint8Array, canonicalValue: string): string {
   return `sha256:${oneShotHash('sha256', Buffer.concat([salt, Buffer.from(canonicalValue, 'utf8')]), 'hex')}`;
+}
+
+export interface AppendResult {
+  firstSeq: number;
+  lastSeq: number;
+  checkpoint: Checkpoint;
+}
+
+/** Session facts kept in the `sessions` summary table. */
+export interface PreparedSession {
+  kind: string | null;
+  version: string | null;
+  user: string | null;
+  rootPid: number | null;
+  host: string | null;
+}
+
+/**
+ * A record encoded before its sequence number is known: body = head + seq + tail. Plain
+ * data (structured-clonable), so it can be prepared on one thread and committed on another.
+ */
+export interface PreparedRecord {
+  timeNs: bigint;
+  kind: string;
+  sessionId: string | null;
+  pid: number | null;
+  path: string | null;
+  dest: string | null;
+  destPort: number | null;
+  head: string;
+  tail: string;
+  sealed?: Array<{ path: string; salt: Uint8Array; value: string }>;
+  session?: PreparedSession;
+}
+
+/** Canonical encoding, commitments and index columns of one event (no I/O). */
+export function prepareRecord(item: AppendInput): PreparedRecord {
+  const ev = item.event;
+  const timeNs = item.timeNs ?? parseTimeNs(ev.time);
+  if (timeNs === undefined) throw new AwError('EVENT_INVALID', `event time '${String(ev.time)}' is not RFC 3339`);
+  const record: Record<string, unknown> = { ...(ev as unknown as Record<string, unknown>), v: SCHEMA_VERSION };
+  const sealed = item.commit?.length ? applyCommitments(record, item.commit) : undefined;
+  const [head, tail] = canonicalSplit(record, 'seq');
+  const se = ev.session;
+  return {
+    timeNs,
+    kind: ev.kind,
+    sessionId: se?.id ?? null,
+    pid: ev.process?.pid ?? null,
+    path: pathOf(ev),
+    dest: destOf(ev),
+    destPort: ev.network?.dst_port ?? null,
+    head,
+    tail,
+    sealed: sealed?.length ? sealed : undefined,
+    session: se ? { kind: se.agent?.kind ?? null, version: se.agent?.version ?? null, user: se.user ?? null, rootPid: se.root_pid ?? null, host: ev.host?.name ?? null } : undefined,
+  };
 }
 
 function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
@@ -224,6 +281,7 @@ export class EventStore {
   readonly dir: string;
   readonly db: Db;
   readonly origin: string;
+  readonly durability: 'normal' | 'fsync';
   private readonly key: SigningKey | undefined;
   private readonly macKey: Buffer | undefined;
   private readonly checkpointDirs: string[];
@@ -239,6 +297,20 @@ export class EventStore {
     this.macKey = opts.key ? chainMacKey(opts.key) : undefined;
     this.checkpointDirs = opts.checkpointDirs ?? [];
     this.origin = opts.origin ?? `agentwarden/${hostname()}`;
+    this.durability = opts.durability ?? 'normal';
+  }
+
+  /** What another thread needs to open this store for writing. */
+  writerOptions(): { dir: string; keyPem: string; keyName: string; checkpointDirs: string[]; durability: 'normal' | 'fsync'; origin: string } {
+    if (!this.key) throw new AwError('STORE_READONLY', 'store opened without its signing key');
+    return {
+      dir: this.dir,
+      keyPem: this.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      keyName: this.key.name,
+      checkpointDirs: this.checkpointDirs,
+      durability: this.durability,
+      origin: this.origin,
+    };
   }
 
   static open(opts: StoreOpenOptions): EventStore {
@@ -300,7 +372,12 @@ export class EventStore {
    * returns, the batch is committed (durable per the store's durability policy) and covered
    * by a signed checkpoint.
    */
-  appendBatch(items: readonly AppendInput[]): { firstSeq: number; lastSeq: number; checkpoint: Checkpoint } {
+  appendBatch(items: readonly AppendInput[]): AppendResult {
+    return this.commitPrepared(items.map(prepareRecord));
+  }
+
+  /** Commits records already prepared by `prepareRecord` (possibly in another thread). */
+  commitPrepared(items: readonly PreparedRecord[]): AppendResult {
     if (!this.key || !this.macKey || this.db.readonly) throw new AwError('STORE_READONLY', 'store opened without its signing key');
     const key = this.key;
     const macKey = this.macKey;
@@ -311,32 +388,26 @@ export class EventStore {
       const head = this.readHead();
       first = head.size + 1;
       let chain = head.chain;
-      const sessions = new Map<string, { ev: AwEvent; firstNs: bigint; lastNs: bigint; first: number; last: number; n: number }>();
+      const sessions = new Map<string, { info: PreparedSession; firstNs: bigint; lastNs: bigint; first: number; last: number; n: number }>();
       for (const item of items) {
         const seq = ++head.size;
-        const ev = item.event;
-        const timeNs = item.timeNs ?? parseTimeNs(ev.time);
-        if (timeNs === undefined) throw new AwError('EVENT_INVALID', `event time '${String(ev.time)}' is not RFC 3339`);
-        const record: Record<string, unknown> = { ...(ev as unknown as Record<string, unknown>), seq, v: SCHEMA_VERSION };
-        const sealed = item.commit?.length ? applyCommitments(record, item.commit) : undefined;
-        const body = canonicalJson(record);
+        const body = item.head + seq + item.tail;
         const leaf = recordLeaf(body);
         chain = chainNext(chain, leaf);
         const mac = createHmac('sha256', macKey).update(chain).digest();
-        const net = ev.network;
-        this.insertStmt.run(seq, timeNs, ev.kind, ev.session?.id ?? null, ev.process?.pid ?? null, pathOf(ev), destOf(ev), net?.dst_port ?? null, body, leaf, mac);
-        if (sealed) for (const s of sealed) this.sealStmt.run(seq, s.path, s.salt, s.value);
+        this.insertStmt.run(seq, item.timeNs, item.kind, item.sessionId, item.pid, item.path, item.dest, item.destPort, body, leaf, mac);
+        if (item.sealed) for (const x of item.sealed) this.sealStmt.run(seq, x.path, x.salt, x.value);
         head.frontier.push(leaf);
-        const sid = ev.session?.id;
-        if (sid) {
-          const s = sessions.get(sid);
+        if (item.session && item.sessionId !== null) {
+          const t = item.timeNs;
+          const s = sessions.get(item.sessionId);
           if (s) {
             s.last = seq;
             s.n++;
-            if (timeNs < s.firstNs) s.firstNs = timeNs;
-            if (timeNs > s.lastNs) s.lastNs = timeNs;
-            if (!s.ev.session?.agent?.version && ev.session?.agent?.version) s.ev = ev;
-          } else sessions.set(sid, { ev, firstNs: timeNs, lastNs: timeNs, first: seq, last: seq, n: 1 });
+            if (t < s.firstNs) s.firstNs = t;
+            if (t > s.lastNs) s.lastNs = t;
+            if (!s.info.version && item.session.version) s.info = item.session;
+          } else sessions.set(item.sessionId, { info: item.session, firstNs: t, lastNs: t, first: seq, last: seq, n: 1 });
         }
       }
       head.chain = chain;
@@ -354,8 +425,8 @@ export class EventStore {
           last_seq = excluded.last_seq,
           events = sessions.events + excluded.events`);
       for (const [sid, s] of sessions) {
-        const se = s.ev.session!;
-        upsert.run(sid, se.agent?.kind ?? null, se.agent?.version ?? null, se.user ?? null, se.root_pid ?? null, s.ev.host?.name ?? null, s.firstNs, s.lastNs, s.first, s.last, s.n);
+        const i = s.info;
+        upsert.run(sid, i.kind, i.version, i.user, i.rootPid, i.host, s.firstNs, s.lastNs, s.first, s.last, s.n);
       }
       const root = head.frontier.root();
       cp = signCheckpoint(key, this.origin, head.size, root, [`chain ${chain.toString('base64')}`]);

@@ -1,50 +1,103 @@
-// The store as a sink: a bounded, batching writer in front of EventStore.appendBatch.
+// The store as a sink: a bounded, batching writer in front of EventStore.
 // When full it either blocks the producer (`block`, the default for the store: nothing is
 // lost) or drops the newest event and counts it (`drop_newest`, for producers that must
 // never stall, such as a kernel ring-buffer reader).
+// Threaded mode encodes each batch on the calling thread and commits it on a worker thread,
+// so encoding the next batch overlaps writing the previous one (two cores instead of one).
+import { Worker } from 'node:worker_threads';
 import type { Sink } from '../../core/component.js';
+import { AwError } from '../../core/errors.js';
 import { BatchQueue, type QueueCounters, type WhenFull } from '../../core/queue.js';
 import type { AwEvent } from '../../schema/index.js';
-import type { AppendInput, EventStore } from './store.js';
+import { prepareRecord, type AppendInput, type EventStore, type PreparedRecord } from './store.js';
 
 export interface StoreWriterOptions {
   capacity?: number;
   batchSize?: number;
   flushMs?: number;
   whenFull?: WhenFull;
+  /** Commit on a worker thread (for sustained high rates: daemon, run, ingest). */
+  threaded?: boolean;
   /** Called after each durable batch with the highest acknowledged sequence number. */
   onDurable?: (lastSeq: number, count: number) => void;
   onError?: (err: unknown) => void;
 }
 
+interface Pending {
+  resolve: (r: { firstSeq: number; lastSeq: number }) => void;
+  reject: (e: Error) => void;
+}
+
 export class StoreWriter implements Sink {
   readonly name = 'store';
   private readonly queue: BatchQueue<AppendInput>;
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
   /** Total events acknowledged as durable by this writer. */
   acknowledged = 0;
   lastSeq = 0;
 
-  constructor(readonly store: EventStore, opts: StoreWriterOptions = {}) {
+  constructor(
+    readonly store: EventStore,
+    opts: StoreWriterOptions = {},
+  ) {
+    const done = (lastSeq: number, n: number) => {
+      this.acknowledged += n;
+      this.lastSeq = lastSeq;
+      opts.onDurable?.(lastSeq, this.acknowledged);
+    };
+    if (opts.threaded) {
+      this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: store.writerOptions() });
+      this.worker.on('message', (m: { id: number; lastSeq?: number; firstSeq?: number; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new AwError('STORE_WRITE', m.error));
+        else p.resolve({ firstSeq: m.firstSeq!, lastSeq: m.lastSeq! });
+      });
+      this.worker.on('error', (err) => {
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+      // The worker must not keep a finished process alive; pending batches keep the queue busy.
+      this.worker.unref();
+    }
     this.queue = new BatchQueue<AppendInput>({
       capacity: opts.capacity ?? 65536,
       batchSize: opts.batchSize ?? 2048,
       flushMs: opts.flushMs ?? 50,
       whenFull: opts.whenFull ?? 'block',
+      maxInFlight: opts.threaded ? 2 : 1,
       consume: (batch) => {
-        const r = store.appendBatch(batch);
-        this.acknowledged += batch.length;
-        this.lastSeq = r.lastSeq;
-        opts.onDurable?.(r.lastSeq, this.acknowledged);
+        if (!this.worker) {
+          const r = store.appendBatch(batch);
+          done(r.lastSeq, batch.length);
+          return;
+        }
+        const items: PreparedRecord[] = batch.map(prepareRecord);
+        return this.commitOnWorker(items).then((r) => done(r.lastSeq, batch.length));
       },
       onError: opts.onError,
     });
+  }
+
+  private commitOnWorker(items: PreparedRecord[]): Promise<{ firstSeq: number; lastSeq: number }> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker!.ref();
+      this.worker!.postMessage({ id, items });
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker?.unref();
+    }) as Promise<{ firstSeq: number; lastSeq: number }>;
   }
 
   get counters(): QueueCounters {
     return this.queue.counters;
   }
 
-  /** Queues an event; under `drop_newest` a full queue drops it (counted in counters.dropped). */
+  /** Queues an event; a full queue drops it (counted in counters.dropped). */
   write(event: AwEvent, commit?: readonly string[]): boolean {
     return this.queue.push({ event, commit });
   }
@@ -60,6 +113,14 @@ export class StoreWriter implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      if (this.worker) {
+        const w = this.worker;
+        this.worker = undefined;
+        await w.terminate();
+      }
+    }
   }
 }
