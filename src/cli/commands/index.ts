@@ -1,13 +1,17 @@
 // The command registry. Each component adds its commands here (one line each).
 import type { Command } from '../context.js';
+import { runCommand } from './run.js';
 import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
 import { incidentCommand } from './incident.js';
 import { evidenceCommand } from './evidence.js';
+import { timelineCommand } from './timeline.js';
+import { blastCommand } from './blast.js';
 
 export const COMMANDS: Record<string, Command> = {
+  run: runCommand,
   ingest: ingestCommand,
   events: eventsCommand,
   sessions: sessionsCommand,
@@ -18,4 +22,6 @@ export const COMMANDS: Record<string, Command> = {
   hooks: hooksCommand,
   incident: incidentCommand,
   evidence: evidenceCommand,
+  timeline: timelineCommand,
+  'blast-radius': blastCommand,
 };
