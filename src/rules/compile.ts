@@ -3,7 +3,7 @@
 // is only field reads and comparisons. Also derives the event kinds a condition can match
 // (for the index) and a "why" function that names the comparisons that held.
 import { BlockList, isIP } from 'node:net';
-import { EVENT_KINDS, type EventKind } from '../schema/index.js';
+import { EVENT_KINDS, type AwEvent, type EventKind } from '../schema/index.js';
 import type { CmpOp, CondNode, Lit } from './condition.js';
 import { compileGetter, isKnownField } from './fields.js';
 import type { EvalContext, Getter, Pred, RuleErrorCode } from './types.js';
@@ -38,7 +38,7 @@ export interface CompiledCondition {
   kinds: Set<EventKind> | null;
   text: string;
   /** The comparisons that hold for `ev` (outside negations), with the field values seen. */
-  why(ev: import('../schema/index.js').AwEvent, cx: EvalContext): string[];
+  why(ev: AwEvent, cx: EvalContext): string[];
 }
 
 const KIND_FIELDS = new Set(['kind', 'event.kind']);

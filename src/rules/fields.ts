@@ -4,7 +4,7 @@
 // way are flattened, so an operator over an array field matches when any element matches
 // (Falco's `proc.aname` without an index).
 import type { AwEvent } from '../schema/index.js';
-import type { EvalContext, Getter } from './types.js';
+import type { Getter } from './types.js';
 
 /** Every concrete field path of the normalized event (src/schema/event.ts). */
 const EVENT_FIELDS = [

@@ -293,10 +293,7 @@ export function loadRules(sources: readonly RuleSource[]): RuleLoadResult {
   for (const [name, m] of macroDecls) {
     try {
       let node = parseAt(m.item, m.loc, m.text, isMacro);
-      for (const a of m.appends) {
-        const t = String(a.loc.value);
-        node = { t: 'and', items: [node, parseAt(a.item, a.loc, t, isMacro, true)], at: node.at };
-      }
+      for (const a of m.appends) node = joinAppend(node, a.item, a.loc, String(a.loc.value), isMacro);
       macros.set(name, { node, text: m.text });
     } catch (e) {
       if (e instanceof LoadProblem) problems.push(e.problem);
@@ -346,6 +343,19 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
   return r.ruleSet;
 }
 
+/** An appended condition may start with `and`/`or` (Falco style); plain text means `and`. */
+function splitAppend(text: string): { op: 'and' | 'or'; offset: number } {
+  const m = /^\s*(and|or)\s/.exec(text);
+  return m ? { op: m[1] as 'and' | 'or', offset: m[0].length } : { op: 'and', offset: 0 };
+}
+
+function joinAppend(base: CondNode, item: Item, loc: Located, text: string, isMacro: (n: string) => boolean): CondNode {
+  const { op, offset } = splitAppend(text);
+  const padded = ' '.repeat(offset) + text.slice(offset);
+  const extra = parseAt(item, loc, padded, isMacro, true);
+  return { t: op, items: [base, extra], at: base.at };
+}
+
 function parseAt(item: Item, loc: Located, text: string, isMacro: (n: string) => boolean, wrap = false): CondNode {
   try {
     return parseCondition(text, isMacro);
@@ -358,8 +368,17 @@ function parseAt(item: Item, loc: Located, text: string, isMacro: (n: string) =>
   }
 }
 
-function compileAt(item: Item, loc: Located, text: string, env: Parameters<typeof compileCondition>[1], isMacro: (n: string) => boolean, extra?: CondNode[]): CompiledCondition {
+function compileAt(
+  item: Item,
+  loc: Located,
+  text: string,
+  env: Parameters<typeof compileCondition>[1],
+  isMacro: (n: string) => boolean,
+  extra?: CondNode[],
+  appends: Array<{ item: Item; loc: Located }> = [],
+): CompiledCondition {
   let node = parseAt(item, loc, text, isMacro);
+  for (const a of appends) node = joinAppend(node, a.item, a.loc, String(a.loc.value), isMacro);
   if (extra?.length) node = { t: 'and', items: [node, ...extra], at: node.at };
   try {
     return compileCondition(node, env, text);
@@ -470,7 +489,6 @@ function compileRule(decl: RuleDecl, env: Parameters<typeof compileCondition>[1]
     if (groups) scope.hostGroups = new Set(groups);
   }
   const exNodes = decl.exceptions.flatMap((e) => exceptionNodes(e.item, e.loc));
-  const appendNodes = decl.appends.map((a) => parseAt(a.item, a.loc, String(a.loc.value), isMacro, true));
   const dedupNames = asStrings(item, f.get('dedup'), 'dedup');
   const dedupFields = dedupNames?.map((n) => {
     if (!isKnownField(n)) throw problem(item, 'RULE_FIELD_UNKNOWN', `unknown field '${n}' in dedup`, f.get('dedup'));
@@ -489,7 +507,7 @@ function compileRule(decl: RuleDecl, env: Parameters<typeof compileCondition>[1]
       if (typeof sl.value !== 'string') throw problem(item, 'RULE_SHAPE', 'each step is a condition string', sl);
       // Exceptions and appended conditions apply to the last step (the one that raises).
       const isLast = i === (stepsLoc.value as unknown[]).length - 1;
-      const c = compileAt(item, sl, sl.value, env, isMacro, isLast ? [...appendNodes, ...exNodes] : undefined);
+      const c = compileAt(item, sl, sl.value, env, isMacro, isLast ? exNodes : undefined, isLast ? decl.appends : []);
       return { pred: c.pred, kinds: c.kinds, explain: sl.value, why: c.why };
     });
     const kinds = steps.some((s) => s.kinds === null) ? null : new Set<EventKind>(steps.flatMap((s) => [...s.kinds!]));
@@ -498,7 +516,7 @@ function compileRule(decl: RuleDecl, env: Parameters<typeof compileCondition>[1]
 
   const condLoc = f.get('condition');
   const condText = asString(item, condLoc, 'condition', true)!;
-  const c = compileAt(item, condLoc!, condText, env, isMacro, [...appendNodes, ...exNodes]);
+  const c = compileAt(item, condLoc!, condText, env, isMacro, exNodes, decl.appends);
   const rule: CompiledRule = { meta, kinds: c.kinds, scope, pred: c.pred, explain: condText, dedupFields, why: c.why };
 
   const thLoc = f.get('threshold');
