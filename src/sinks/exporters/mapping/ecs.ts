@@ -245,6 +245,7 @@ export function toEcs(ev: AwEvent): Record<string, any> {
       put(d, 'agentwarden.agent.tool.status', t.status);
       if (t.duration_ms !== undefined) put(d, 'event.duration', Math.round(t.duration_ms * 1e6));
       put(d, 'agentwarden.agent.tool.mcp_server', t.mcp_server);
+      put(d, 'agentwarden.agent.tool.exit_code', t.exit_code);
     }
     put(d, 'agentwarden.agent.subagent', a.subagent);
     if (a.decision) {

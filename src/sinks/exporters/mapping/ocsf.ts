@@ -233,6 +233,8 @@ export function toOcsf(ev: AwEvent): Record<string, any> {
     put(um, 'process.depth', p.depth);
     put(um, 'process.decoded', p.decoded);
     put(um, 'process.flags', p.flags);
+    // process_entity has no argv[0] (for node-based agents it names the agent: 'claude').
+    if (p.ancestry?.some((a) => a.argv0 !== undefined)) um.process.ancestry_argv0 = p.ancestry.map((a) => a.argv0 ?? null);
     put(um, 'process.gid', p.gid);
     put(um, 'process.exit_code', cls.class_uid === 1007 ? undefined : p.exit_code);
     if (cls.class_uid === 1007) {

@@ -77,7 +77,7 @@ function withKind(kind: EventKind, i: number): AwEvent {
       provider: 'anthropic',
       prompt: kind === 'agent.prompt' ? { text: 'Fix the failing test', role: 'user' } : undefined,
       response: kind === 'agent.response' ? { text: 'Done.', finish_reason: 'stop' } : undefined,
-      tool: kind.startsWith('agent.tool') ? { name: 'Bash', call_id: 'toolu_01ABC', category: 'shell', input: { command: 'cat ~/.aws/credentials' }, output: kind === 'agent.tool.result' ? { stdout: '[default]' } : undefined, status: kind === 'agent.tool.result' ? 'ok' : undefined, duration_ms: 12.5, mcp_server: undefined } : undefined,
+      tool: kind.startsWith('agent.tool') ? { name: 'Bash', call_id: 'toolu_01ABC', category: 'shell', input: { command: 'cat ~/.aws/credentials' }, output: kind === 'agent.tool.result' ? { stdout: '[default]' } : undefined, status: kind === 'agent.tool.result' ? 'ok' : undefined, duration_ms: 12.5, mcp_server: 'github', exit_code: kind === 'agent.tool.result' ? 1 : undefined } : undefined,
       subagent: kind === 'agent.subagent.spawn' ? { session_id: 'sess-child', agent_id: 'sub-1', parent_tool_call_id: 'toolu_01ABC', description: 'research' } : undefined,
       decision: kind === 'agent.decision' ? { action: 'deny', reason: 'credential read', by: 'policy', rule_id: 'aw-cred-read' } : undefined,
       usage: { input_tokens: 1200, output_tokens: 80 },
