@@ -26,7 +26,11 @@ export interface Story {
 }
 
 function git(cwd: string, ...args: string[]) {
-  const r = spawnSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@example.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@example.invalid' } });
+  return gitEnv(cwd, {}, ...args);
+}
+
+function gitEnv(cwd: string, env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, ...env, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'agent@example.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'agent@example.invalid' } });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -43,7 +47,9 @@ export function buildStory(opts: { hostile?: boolean; gitCommit?: boolean } = {}
   git(workspace, 'init', '-q', '-b', 'main');
   writeFileSync(join(workspace, 'README.md'), 'hello\n');
   git(workspace, 'add', '.');
-  git(workspace, 'commit', '-q', '-m', 'initial');
+  // The repository predates the session by an hour (git dates have one-second resolution).
+  const before = new Date(Date.now() - 3_600_000).toISOString();
+  gitEnv(workspace, { GIT_AUTHOR_DATE: before, GIT_COMMITTER_DATE: before }, 'commit', '-q', '-m', 'initial');
   const store = openStore(paths);
   const s1 = 'sess-claude-1';
   const s2 = 'sess-claude-1-sub';
