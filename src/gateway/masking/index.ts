@@ -1,0 +1,5 @@
+// Public surface of gateway masking.
+export { MaskCatalog, CATALOG_SQL, compileColumnRules, buildResultMasker, buildCopyMasker } from './masking.js';
+export type { MaskRule, CatalogRelation } from './masking.js';
+export { contentScanner, luhnValid } from './detectors.js';
+export type { ContentScanner } from './detectors.js';
