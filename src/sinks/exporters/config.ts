@@ -8,15 +8,34 @@ import { JSONL_FILE_SCHEMA, type JsonlFileExporterConfig } from './jsonl-file/co
 import { WEBHOOK_SCHEMA, type WebhookExporterConfig } from './webhook/config.js';
 import { SPLUNK_HEC_SCHEMA, type SplunkHecExporterConfig } from './splunk-hec/config.js';
 import { ELASTIC_SCHEMA, type ElasticExporterConfig } from './elastic/config.js';
+import { SENTINEL_SCHEMA, type SentinelExporterConfig } from './sentinel/config.js';
+import { LOGSCALE_SCHEMA, type LogScaleExporterConfig } from './logscale/config.js';
+import { OCSF_SCHEMA, type OcsfExporterConfig } from './ocsf/config.js';
+import { OTLP_LOGS_SCHEMA, type OtlpLogsExporterConfig } from './otlp-logs/config.js';
+import { SYSLOG_SCHEMA, type SyslogExporterConfig } from './syslog/config.js';
 
 export const EXPORTER_SCHEMAS: Record<string, object> = {
   'jsonl-file': JSONL_FILE_SCHEMA,
   webhook: WEBHOOK_SCHEMA,
   'splunk-hec': SPLUNK_HEC_SCHEMA,
   elastic: ELASTIC_SCHEMA,
+  sentinel: SENTINEL_SCHEMA,
+  logscale: LOGSCALE_SCHEMA,
+  ocsf: OCSF_SCHEMA,
+  'otlp-logs': OTLP_LOGS_SCHEMA,
+  syslog: SYSLOG_SCHEMA,
 };
 
-export type ExporterConfig = JsonlFileExporterConfig | WebhookExporterConfig | SplunkHecExporterConfig | ElasticExporterConfig;
+export type ExporterConfig =
+  | JsonlFileExporterConfig
+  | WebhookExporterConfig
+  | SplunkHecExporterConfig
+  | ElasticExporterConfig
+  | SentinelExporterConfig
+  | LogScaleExporterConfig
+  | OcsfExporterConfig
+  | OtlpLogsExporterConfig
+  | SyslogExporterConfig;
 
 export type ExportersConfig = ExporterConfig[];
 

@@ -9,6 +9,11 @@ import { createJsonlFileExporter } from './jsonl-file/index.js';
 import { createWebhookExporter } from './webhook/index.js';
 import { createSplunkHecExporter } from './splunk-hec/index.js';
 import { createElasticExporter } from './elastic/index.js';
+import { createSentinelExporter } from './sentinel/index.js';
+import { createLogScaleExporter } from './logscale/index.js';
+import { createOcsfExporter } from './ocsf/index.js';
+import { createOtlpLogsExporter } from './otlp-logs/index.js';
+import { createSyslogExporter } from './syslog/index.js';
 
 type Factory = (cfg: any, ctx: ExporterContext) => ExporterSink;
 
@@ -17,6 +22,11 @@ export const EXPORTER_FACTORIES: Record<string, Factory> = {
   webhook: createWebhookExporter,
   'splunk-hec': createSplunkHecExporter,
   elastic: createElasticExporter,
+  sentinel: createSentinelExporter,
+  logscale: createLogScaleExporter,
+  ocsf: createOcsfExporter,
+  'otlp-logs': createOtlpLogsExporter,
+  syslog: createSyslogExporter,
 };
 
 /** Accepts the whole config (`{exporters: [...]}`) or the list itself. */

@@ -20,3 +20,8 @@ export { createJsonlFileExporter, JsonLinesSerializer } from './jsonl-file/index
 export { createWebhookExporter, signWebhook, verifyWebhook } from './webhook/index.js';
 export { createSplunkHecExporter, SplunkHecSerializer } from './splunk-hec/index.js';
 export { createElasticExporter, ElasticBulkSerializer } from './elastic/index.js';
+export { createSentinelExporter, SentinelSerializer, ClientCredentialsToken } from './sentinel/index.js';
+export { createLogScaleExporter, LogScaleSerializer } from './logscale/index.js';
+export { createOcsfExporter, OcsfJsonArraySerializer, OcsfJsonLinesSerializer } from './ocsf/index.js';
+export { createOtlpLogsExporter, OtlpLogsSerializer } from './otlp-logs/index.js';
+export { createSyslogExporter, SyslogSerializer } from './syslog/index.js';

@@ -36,6 +36,7 @@ export interface HttpTransportOptions {
 
 export function defaultClassify(status: number, headers: IncomingHttpHeaders): ExportResponse {
   if (status >= 200 && status < 300) return 'success';
+  if (status === 413) return { tooLarge: true };
   if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) {
     return { retryable: true, retryInMs: parseRetryAfter(headers['retry-after']), reason: `HTTP ${status}` };
   }

@@ -183,3 +183,23 @@ test('the filter selects kinds and a minimum severity', async () => {
   await s.close();
   await r.stop();
 });
+
+test('a 413 splits the batch until the receiver accepts the pieces', async () => {
+  const r = await new HttpReceiver().start();
+  r.handler = (q, res) => {
+    const n = q.body.toString('utf8').trim().split('\n').length;
+    if (n > 3) return res.writeHead(413).end();
+    res.writeHead(200).end();
+  };
+  const s = sink(r.url, { batchSize: 10 });
+  for (let i = 0; i < 10; i++) s.write(ev(i));
+  await s.flush();
+  assert.equal(s.counters.sent, 10);
+  const accepted = r.requests.filter((q) => q.body.toString('utf8').trim().split('\n').length <= 3);
+  assert.deepEqual(
+    accepted.flatMap((q) => q.body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).id)),
+    Array.from({ length: 10 }, (_, i) => `e${i}`),
+  );
+  await s.close();
+  await r.stop();
+});

@@ -283,6 +283,18 @@ export class ExporterSink implements Sink {
         this.report(`batch of ${batch.length} rejected by ${this.transport.target}: ${this.transport.lastError ?? 'failure'}`);
         return;
       }
+      if ('tooLarge' in res) {
+        if (batch.length === 1) {
+          this.counters.dropped.rejected++;
+          this.report(`one event is larger than ${this.transport.target} accepts`);
+          return;
+        }
+        // Split and send the halves in order (each may split again).
+        const mid = Math.ceil(batch.length / 2);
+        await this.deliver(batch.slice(0, mid));
+        await this.deliver(batch.slice(mid));
+        return;
+      }
       if ('partial' in res) {
         const rejected = Math.min(res.rejected, batch.length);
         this.counters.sent += batch.length - rejected;

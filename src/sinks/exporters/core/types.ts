@@ -17,6 +17,8 @@ export type ExportResponse =
   | 'failure'
   /** Transient: resend later, not before `retryInMs` when the receiver said so (Retry-After). */
   | { retryable: true; retryInMs?: number; reason?: string }
+  /** The request was too large (HTTP 413): the sink splits the batch and sends the halves. */
+  | { tooLarge: true }
   /** Delivered, except `rejected` events the receiver refused permanently (bulk APIs). */
   | { partial: true; rejected: number; reason?: string };
 
