@@ -9,6 +9,7 @@ import { incidentCommand } from './incident.js';
 import { evidenceCommand } from './evidence.js';
 import { timelineCommand } from './timeline.js';
 import { blastCommand } from './blast.js';
+import { reportCommand } from './report.js';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -24,4 +25,5 @@ export const COMMANDS: Record<string, Command> = {
   evidence: evidenceCommand,
   timeline: timelineCommand,
   'blast-radius': blastCommand,
+  report: reportCommand,
 };
