@@ -3,6 +3,7 @@ import type { Command } from '../context.js';
 import { runCommand } from './run.js';
 import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
+import { delegationCommand, toolcallCommand, whyCommand } from './join.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
 import { incidentCommand } from './incident.js';
@@ -20,6 +21,9 @@ export const COMMANDS: Record<string, Command> = {
   key: keyCommand,
   import: importCommand,
   vibes: vibesCommand,
+  why: whyCommand,
+  toolcall: toolcallCommand,
+  delegation: delegationCommand,
   hooks: hooksCommand,
   incident: incidentCommand,
   evidence: evidenceCommand,
