@@ -1,5 +1,7 @@
 // The typed shape of the YAML configuration (validated by config/schema.ts).
 import type { StoreConfig } from '../sinks/store/config.js';
+import type { HooksConfig } from '../sources/hooks/config.js';
+import type { RedactionConfig } from '../transforms/redact/config.js';
 import type { AttributeConfig } from '../transforms/attribute/config.js';
 import type { ResponseConfig } from '../forensics/config.js';
 import type { ExportersConfig } from '../sinks/exporters/config.js';
@@ -9,6 +11,8 @@ import type { GatewayConfig } from '../gateway/config.js';
 export interface AwConfig {
   host?: { name?: string; group?: string };
   store?: StoreConfig;
+  hooks?: HooksConfig;
+  redaction?: RedactionConfig;
   attribute?: AttributeConfig;
   response?: ResponseConfig;
   exporters?: ExportersConfig;

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
+  hooks: hooksCommand,
   import: importCommand,
   vibes: vibesCommand,
   why: whyCommand,

@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { AwError } from '../../core/errors.js';
 import { Pipeline } from '../../core/pipeline.js';
-import type { Transform } from '../../core/component.js';
 import type { CliContext, Command } from '../../cli/context.js';
 import { table, termSafe } from '../../cli/output.js';
 import { openStore, storeWriter } from '../../sinks/store/index.js';
@@ -11,13 +10,8 @@ import { HOOK_AGENTS, type HookAgent } from './map.js';
 import { hookStatus, installHooks, uninstallHooks, type HookScope } from './install.js';
 import { HookServer, hookPaths } from './server.js';
 import { connect } from 'node:net';
-
-/** Transforms every receiver's standalone `serve` applies before the store (set by the CLI wiring). */
-export type TransformFactory = (ctx: CliContext) => Transform[];
-let serveTransforms: TransformFactory = () => [];
-export function setServeTransforms(f: TransformFactory): void {
-  serveTransforms = f;
-}
+import { redactorFromConfig, sealingSink } from '../../transforms/redact/index.js';
+import type { RedactionConfig } from '../../transforms/redact/index.js';
 
 const USAGE = `Usage: agentwarden hooks install <claude|codex|gemini|cursor> [--scope user|project] [--fail open|closed] [--node-client]
        agentwarden hooks uninstall <claude|codex|gemini|cursor> [--scope user|project]
@@ -60,7 +54,9 @@ async function serve(ctx: CliContext): Promise<number> {
   const cfg = ctx.config.store ?? {};
   const store = openStore(ctx.paths, cfg);
   const writer = storeWriter(store, cfg, { whenFull: 'block' });
-  const pipeline = new Pipeline(serveTransforms(ctx), [writer]);
+  // Secrets and PII are masked before anything reaches the store (section `redaction:`).
+  const redactor = redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
+  const pipeline = new Pipeline([redactor], [sealingSink(writer, redactor)]);
   const server = new HookServer({ flush: () => pipeline.flush() });
   await server.start({ config: ctx.config, paths: ctx.paths, emit: pipeline.emit, log: (m) => ctx.err.write(`${termSafe(m)}\n`) });
   ctx.out.write(`hooks: listening on ${server.socket}\n`);

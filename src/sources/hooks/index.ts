@@ -7,6 +7,6 @@ export { mapHookPayload, toolCategory, isBlockingEvent, HOOK_AGENTS } from './ma
 export type { HookAgent } from './map.js';
 export { installHooks, uninstallHooks, hookStatus, hookCommand, agentConfigPath, nativeClientPath, HOOK_EVENTS } from './install.js';
 export type { HookScope } from './install.js';
-export { hooksCommand, setServeTransforms } from './commands.js';
+export { hooksCommand } from './commands.js';
 export { HOOKS_CONFIG_SCHEMA, HOOKS_DEFAULTS } from './config.js';
 export type { HooksConfig, HookDenyRule } from './config.js';
