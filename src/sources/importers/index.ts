@@ -9,3 +9,6 @@ export type { StoreImportResult } from './ledger.js';
 export { blockedReason } from './blocked.js';
 export { formatProblem, emptyResult, mergeResult, findFiles, runReader } from './common.js';
 export type { ImportProblem, ImportResult, LineReader } from './common.js';
+export { AgentLogWatcher, defaultLogDirs } from './watcher.js';
+export { AGENT_LOGS_CONFIG_SCHEMA } from './config.js';
+export type { AgentLogsConfig } from './config.js';
