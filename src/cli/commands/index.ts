@@ -11,6 +11,9 @@ import { evidenceCommand } from './evidence.js';
 import { timelineCommand } from './timeline.js';
 import { blastCommand } from './blast.js';
 import { reportCommand } from './report.js';
+import { graphCommand } from './graph.js';
+import { huntCommand } from './hunt.js';
+import { containCommand } from './contain.js';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -31,4 +34,7 @@ export const COMMANDS: Record<string, Command> = {
   timeline: timelineCommand,
   'blast-radius': blastCommand,
   report: reportCommand,
+  graph: graphCommand,
+  hunt: huntCommand,
+  contain: containCommand,
 };
