@@ -49,7 +49,7 @@ degraded and bypassable (a process can detect or escape ptrace), and labelled as
     const catalog = AgentCatalog.load(acfg.catalogs);
 
     if (mode === 'ebpf') {
-      const why = sensorUnavailableReason();
+      const why = sensorUnavailableReason({ load: false });
       if (why) {
         ctx.err.write(`agentwarden run: the kernel sensor is unavailable: ${why}\n`);
         ctx.err.write(`  run as root (or with CAP_BPF+CAP_PERFMON), or use the degraded mode: agentwarden run --mode ptrace -- ${termSafe(cmd.join(' '))}\n`);
@@ -87,7 +87,12 @@ degraded and bypassable (a process can detect or escape ptrace), and labelled as
         const cap = new KernelCapture({ mode: 'run', cmd, catalog, emit, lingerMs, holdMs: acfg.hold_ms, lateWaitMs: acfg.late_wait_ms, ringMb: acfg.ring_mb, log: (m) => ctx.err.write(`aw-sensor: ${termSafe(m)}\n`) });
         await cap.finish();
         const ex = await Promise.race([cap.sensor.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
-        code = cap.sensor.rootExitCode() ?? (ex?.code === 3 ? 3 : 1);
+        const rc = cap.sensor.rootExitCode();
+        if (rc === undefined) {
+          // the helper failed before starting CMD (it printed why on stderr)
+          ctx.err.write(`agentwarden run: the kernel sensor could not start (helper exit ${ex?.code ?? '?'}); try: agentwarden run --mode ptrace -- ${termSafe(cmd.join(' '))}\n`);
+        }
+        code = rc ?? (ex?.code === 3 ? 3 : 1);
         summary.drops = cap.drops(writer ? { store_queue_full: writer.counters.dropped } : {});
         summary.suppressed = { kernel_noise: cap.sensor.counts.noise_suppressed, collapsed_reads: cap.normalizer.counters.collapsed_reads, failed_reads: cap.normalizer.counters.failed_reads_dropped };
         summary.sessions = cap.attributor.list();

@@ -51,20 +51,25 @@ export function sensorBinary(explicit?: string): string | undefined {
 
 let probeCache: string | null | undefined;
 
-/** Why the eBPF sensor cannot run here (undefined when it can). Loads the program once to check. */
-export function sensorUnavailableReason(binary?: string): string | undefined {
-  if (probeCache !== undefined && !binary) return probeCache ?? undefined;
+/**
+ * Why the eBPF sensor cannot run here (undefined when it can). `load` also loads and attaches
+ * the program once (about 4 s, tests use it); without it only the cheap checks run and a
+ * load failure is reported by the helper itself.
+ */
+export function sensorUnavailableReason(opts: { binary?: string; load?: boolean } = { load: true }): string | undefined {
+  const binary = opts.binary;
+  if (probeCache !== undefined && !binary && opts.load) return probeCache ?? undefined;
   const bin = sensorBinary(binary);
   let reason: string | undefined;
   if (process.platform !== 'linux') reason = 'the eBPF sensor needs Linux';
   else if (!bin) reason = 'aw-sensor is not built (run scripts/setup.d/10-ebpf.sh: needs clang, bpftool, libbpf-dev)';
   else if (!existsSync('/sys/kernel/btf/vmlinux')) reason = 'the kernel has no BTF (/sys/kernel/btf/vmlinux)';
   else if (typeof process.getuid === 'function' && process.getuid() !== 0 && !hasBpfCaps()) reason = 'needs root or CAP_BPF+CAP_PERFMON';
-  else {
+  else if (opts.load) {
     const r = spawnSync(bin, ['probe'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) reason = `aw-sensor cannot load: ${(r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`}`;
   }
-  if (!binary) probeCache = reason ?? null;
+  if (!binary && opts.load) probeCache = reason ?? null;
   return reason;
 }
 
@@ -126,7 +131,15 @@ export class SensorProcess {
           busy = busy.then(() => pending).finally(() => events.resume());
         }
       });
-      events.on('end', () => void busy.then(() => res()));
+      events.on('end', () =>
+        void busy.then(() => {
+          // the helper closes the stream before its slow detach (seconds): do not wait for it
+          this.child.unref();
+          (this.child.stdio[4] as Writable | null)?.destroy();
+          events.destroy();
+          res();
+        }),
+      );
       events.on('error', () => res());
     });
   }

@@ -11,7 +11,7 @@
 //    `holdMax` so they carry the agent's id; on timeout they go out with AgentWarden's id
 //    (flag 'session_id_generated').
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { AncestorRef, AwEvent } from '../../schema/index.js';
 import { decodeArgv } from '../decode/index.js';
@@ -64,6 +64,7 @@ interface Session {
   held: AwEvent[];
   heldSince: number;
   livePids: Set<number>;
+  fileCheck?: { path: string; prefix: string; key: string };
 }
 
 export interface AttributorCounters {
@@ -207,7 +208,12 @@ export class Attributor {
       for (const re of s.sig.pathRes) {
         const m = re.exec(e.file.path) ?? (e.file.target_path ? re.exec(e.file.target_path) : null);
         if (m?.[1]) {
-          this.setId(s, m[1], 'path', out);
+          const file = m.input;
+          if (s.sig.session_file_key) {
+            // the name holds a prefix only: the full id is inside, once the agent wrote it
+            s.fileCheck = { path: file, prefix: m[1], key: s.sig.session_file_key };
+            this.checkFile(s, out);
+          } else this.setId(s, m[1], 'path', out);
           break;
         }
       }
@@ -345,6 +351,30 @@ export class Attributor {
     }
   }
 
+  private checkFile(s: Session, out: (e: AwEvent) => void, last = false): void {
+    const fc = s.fileCheck;
+    if (!fc || s.idKnown) return;
+    try {
+      const fd = openSync(fc.path, 'r');
+      const buf = Buffer.alloc(4096);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      closeSync(fd);
+      const first = buf.toString('utf8', 0, n).split('\n')[0];
+      const v = (JSON.parse(first) as Record<string, unknown>)[fc.key];
+      if (typeof v === 'string' && v.startsWith(fc.prefix)) {
+        s.fileCheck = undefined;
+        this.setId(s, v, 'path', out);
+        return;
+      }
+    } catch {
+      /* not written yet */
+    }
+    if (last) {
+      s.fileCheck = undefined;
+      this.setId(s, fc.prefix, 'path', out);
+    }
+  }
+
   /** Releases what waited too long. Call periodically (and with force at the end). */
   tick(out: (e: AwEvent) => void, force = false): void {
     const now = this.o.now();
@@ -373,6 +403,7 @@ export class Attributor {
       }
     }
     for (const s of this.sessions.values()) {
+      if (s.fileCheck) this.checkFile(s, out, force || now - s.heldSince >= this.o.holdMs);
       if (!s.idKnown && s.held.length && (force || now - s.heldSince >= this.o.holdMs)) {
         this.release(s, out, true);
         s.idKnown = true; // the id stays ours from here on: one session, one id

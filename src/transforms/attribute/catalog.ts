@@ -17,6 +17,8 @@ export interface AgentSignature {
   session_env?: string[];
   session_argv?: string[];
   session_path?: string[];
+  /** JSON key in the first line of the session_path file holding the full id (when the name has only a prefix). */
+  session_file_key?: string;
   markers?: string[];
   nested?: 'inherit' | 'session';
 }
@@ -33,7 +35,7 @@ export interface AgentMatch {
 }
 
 const INTERPRETERS = /^(node|nodejs|bun|deno|python(\d+(\.\d+)?)?|env|npx|uv|uvx|pipx)$/;
-const FIELDS = new Set(['kind', 'name', 'exe', 'exe_regex', 'script', 'package', 'session_env', 'session_argv', 'session_path', 'markers', 'nested']);
+const FIELDS = new Set(['kind', 'name', 'exe', 'exe_regex', 'script', 'package', 'session_env', 'session_argv', 'session_path', 'session_file_key', 'markers', 'nested']);
 
 /** The catalog shipped with AgentWarden (config/agents.yaml), located from this module or the cwd. */
 export function defaultCatalogPath(): string | undefined {
