@@ -5,6 +5,10 @@ import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
 import { delegationCommand, toolcallCommand, whyCommand } from './join.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
+import { gatewayCommand } from './gateway.js';
+import { tokenCommand } from './token.js';
+import { approvalsCommand } from './approvals.js';
+import { replayCommand } from './replay.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
 import { incidentCommand } from './incident.js';
 import { evidenceCommand } from './evidence.js';
@@ -22,7 +26,10 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
-  hooks: hooksCommand,
+  gateway: gatewayCommand,
+  token: tokenCommand,
+  approvals: approvalsCommand,
+  replay: replayCommand,
   import: importCommand,
   vibes: vibesCommand,
   why: whyCommand,
