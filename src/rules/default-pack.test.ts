@@ -2,12 +2,10 @@
 // look-alike stream, evaluated by the real loader and evaluator. A rule without a case here
 // fails the coverage test.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AwEvent } from '../schema/index.js';
-import { repoRoot } from '../testing/index.js';
-import { Evaluator, loadRuleSet, type RuleSet } from './index.js';
+import { Evaluator } from './index.js';
+import { defaultPack } from './test-pack.js';
 import { EventFactory, HOME, WS } from './test-events.js';
 
 type Stream = (f: EventFactory) => AwEvent[];
@@ -148,15 +146,6 @@ const CASES: Record<string, { pos: Stream; neg: Stream }> = {
     neg: (f) => [...Array.from({ length: 500 }, () => f.dns('registry.npmjs.org')), f.dns('registry.npmjs.org')],
   },
 };
-
-let cached: RuleSet | undefined;
-export function defaultPack(): RuleSet {
-  if (!cached) {
-    const file = join(repoRoot(), 'rules', 'default.yaml');
-    cached = loadRuleSet([{ file: 'rules/default.yaml', text: readFileSync(file, 'utf8') }]);
-  }
-  return cached;
-}
 
 function firedRules(events: AwEvent[]): Map<string, number> {
   const e = new Evaluator(defaultPack(), { context: { workspaces: { '*': WS } } });

@@ -25,3 +25,5 @@ export type {
   ThresholdSpec,
   NoveltySpec,
 } from './types.js';
+export { parseIocCatalog } from './ioc.js';
+export type { IocEntry } from './ioc.js';
