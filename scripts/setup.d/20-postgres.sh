@@ -6,7 +6,8 @@
 set -euo pipefail
 log() { printf '[setup 20-postgres] %s\n' "$*" >&2; }
 have_server() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
-if ! have_server || ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+have_bouncer() { command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; }
+if ! have_server || ! have_bouncer; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing postgresql, postgresql-contrib, pgbouncer"
     apt-get update -qq >/dev/null
