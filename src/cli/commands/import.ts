@@ -7,6 +7,7 @@ import type { AwEvent } from '../../schema/index.js';
 import { openStore } from '../../sinks/store/index.js';
 import { formatProblem, importPath, storeImported, type ImportResult } from '../../sources/importers/index.js';
 import { importVibes } from '../../sources/vibes/index.js';
+import { redactorFromConfig, type RedactionConfig } from '../../transforms/redact/index.js';
 import type { Command } from '../context.js';
 import { termSafe } from '../output.js';
 
@@ -27,6 +28,9 @@ agent transcripts (~/.cursor/projects), hook payload logs of any of them, or a V
 .ai-audit directory. Every event gets a deterministic id: importing the same files again
 stores nothing twice. Malformed lines are reported as 'file:line: reason' on stderr and
 skipped; everything else is kept. VIBES hash mismatches are reported, never rejected.
+Events pass the configured redaction (section redaction:, default 'redacted') before they
+are stored. A tool call already stored by another channel (hooks, OTLP) with the same
+session and call id is not stored again.
 --dry-run parses and reports without storing.
 Exit status: 0 clean, 1 some lines were malformed, 2 usage error.`,
   async run(args, ctx) {
@@ -47,7 +51,9 @@ Exit status: 0 clean, 1 some lines were malformed, 2 usage error.`,
     if (!values['dry-run'] && result.events.length) {
       const store = openStore(ctx.paths, ctx.config.store ?? {});
       try {
-        const r = storeImported(store, result.events);
+        // Same redaction as the live channels, before anything is stored.
+        const redactor = redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
+        const r = storeImported(store, result.events, { transform: redactor });
         stored = r.stored;
         duplicates = r.duplicates;
       } finally {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AwEvent } from '../../schema/index.js';
 import { validateEvent } from '../../schema/index.js';
+import { resolvePaths } from '../../core/paths.js';
+import { openStoreReadonly } from '../../sinks/store/index.js';
 import { runCli, sharedDir, tempHome } from '../../testing/index.js';
 import { normalizeHookPayload } from '../../transforms/normalize/index.js';
 import { findFiles, importFile, importPath } from './index.js';
@@ -260,4 +262,38 @@ test('agentwarden import: malformed lines reported, the rest stored, re-import s
   assert.equal(j2.already_stored, clean.events.length);
   const ev = runCli(['--store', home, 'events', '--json', '--kind', 'agent.tool.call']);
   assert.equal(ev.stdout.trim().split('\n').length, 3);
+});
+
+test('import applies redaction before storing (sealed original kept out of the chain) and skips calls another channel stored', () => {
+  const home = tempHome();
+  const dir = mkdtempSync(join(tmpdir(), 'aw-imp-red-'));
+  const secret = 'ghp_R8x2kLm9Qv3Tz7Wp1Yb5Nc4Hd6Jf0Gs2Ka8E';
+  const line = { parentUuid: null, isSidechain: false, type: 'user', message: { role: 'user', content: `deploy with ${secret}` }, uuid: 'u-1', timestamp: '2026-11-22T08:00:00.000Z', sessionId: 'sess-red', version: '2.1.197', cwd: '/w' };
+  writeFileSync(join(dir, 'sess-red.jsonl'), JSON.stringify(line) + '\n');
+  const r = runCli(['--store', home, '--json', 'import', 'claude', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const ev = runCli(['--store', home, 'events', '--json', '--kind', 'agent.prompt']).stdout.trim().split('\n').map((l) => JSON.parse(l) as AwEvent);
+  assert.equal(ev.length, 1);
+  assert.match(ev[0].agent!.prompt!.text!, /\[REDACTED:github-pat\]/);
+  const store = openStoreReadonly(resolvePaths(home));
+  try {
+    const body = store.rawBody((ev[0] as AwEvent & { seq: number }).seq)!;
+    assert.ok(body.includes('REDACTED:github-pat'));
+    assert.equal(body.includes(secret), false, 'cleartext is not in the hashed record');
+  } finally {
+    store.close();
+  }
+  // A hook (another channel) already stored the generated Claude run's calls under its own ids.
+  const hooks = readFileSync(A('generated', 'claude-code-2.1.197', 'cred-exfil', 'hooks.jsonl'), 'utf8').trim().split('\n');
+  const hookEvents = hooks.flatMap((l) => normalizeHookPayload('claude', JSON.parse(l), { time: '2026-11-22T08:52:14Z' })).map((e) => ({ ...e, id: `other-channel-${e.id}` }));
+  const ingest = runCli(['--store', home, 'ingest', '-'], { input: hookEvents.map((e) => JSON.stringify(e)).join('\n') + '\n' });
+  assert.equal(ingest.code, 0, ingest.stderr);
+  const imp = JSON.parse(runCli(['--store', home, '--json', 'import', 'claude', A('generated', 'claude-code-2.1.197', 'cred-exfil', 'transcript.jsonl')]).stdout);
+  const tx = importFile('claude-code', A('generated', 'claude-code-2.1.197', 'cred-exfil', 'transcript.jsonl')).events;
+  const txTool = tx.filter((e) => e.kind === 'agent.tool.call' || e.kind === 'agent.tool.result').length; // 6: 3 calls, 3 results (jq)
+  assert.equal(txTool, 6);
+  assert.equal(imp.already_stored, txTool);
+  assert.equal(imp.stored, tx.length - txTool);
+  const calls = runCli(['--store', home, 'events', '--json', '--kind', 'agent.tool.call']).stdout.trim().split('\n');
+  assert.equal(calls.length, 3);
 });

@@ -5,7 +5,7 @@ export { GeminiChatReader, readGeminiJson } from './gemini.js';
 export { CursorTranscriptReader } from './cursor.js';
 export { importPath, importFile, readerFor, acceptsFile } from './import.js';
 export { storeImported, ensureLedger, knownIds } from './ledger.js';
-export type { StoreImportResult } from './ledger.js';
+export type { StoreImportResult, StoreImportOptions } from './ledger.js';
 export { blockedReason } from './blocked.js';
 export { formatProblem, emptyResult, mergeResult, findFiles, runReader } from './common.js';
 export type { ImportProblem, ImportResult, LineReader } from './common.js';

@@ -48,6 +48,11 @@ export function exportVibes(events: readonly AwEvent[], outDir: string, opts: { 
   const lines: string[] = [];
   for (const ev of sorted) {
     const { seq: _seq, ...event } = ev as AwEvent & { seq?: number };
+    // Sealed originals (cleartext behind redaction commitments) never leave the store.
+    if (event.attributes && 'aw_sealed' in event.attributes) {
+      const { aw_sealed: _sealed, ...attrs } = event.attributes;
+      event.attributes = attrs;
+    }
     const sid = ev.session?.id ?? null;
     let envHash: string | null = null;
     if (ev.session) {
