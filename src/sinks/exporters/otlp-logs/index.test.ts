@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpReceiver } from '../testing/receivers.js';
 import { sampleEvents } from '../mapping/samples.js';
-import { anyValue, createOtlpLogsExporter } from './index.js';
+import { anyValue, anyValueJson, createOtlpLogsExporter, OtlpLogsSerializer } from './index.js';
 
 /** AnyValue -> JSON (the inverse of the encoder, written independently for the check). */
 function fromAny(v: any): unknown {
@@ -55,4 +55,14 @@ test('ExportLogsServiceRequest JSON to /v1/logs; partialSuccess counted', async 
   assert.equal(s.counters.dropped.rejected, 1);
   assert.equal(s.counters.sent, events.length - 1);
   await r.stop();
+});
+
+test('the direct JSON encoder matches the object encoder; hostile values stay inside their strings', () => {
+  for (const ev of sampleEvents()) assert.deepEqual(JSON.parse(anyValueJson(ev)), anyValue(ev));
+  const ev = { ...sampleEvents()[0], session: { id: '{"__aw_body":1}', agent: { kind: 'x' } } };
+  const out = JSON.parse(Buffer.from(new OtlpLogsSerializer().serialize([ev, sampleEvents()[1]])).toString('utf8'));
+  const recs = out.resourceLogs[0].scopeLogs[0].logRecords;
+  assert.deepEqual(fromAny(recs[0].body), ev);
+  assert.deepEqual(fromAny(recs[1].body), sampleEvents()[1]);
+  assert.equal(recs[0].attributes.find((a: any) => a.key === 'session.id').value.stringValue, '{"__aw_body":1}');
 });

@@ -2,12 +2,12 @@
 import { sinkOptions, type ExporterContext } from '../core/common.js';
 import { ExporterSink } from '../core/sink.js';
 import type { OtlpLogsExporterConfig } from './config.js';
-import { OtlpLogsSerializer, anyValue } from './serializer.js';
+import { OtlpLogsSerializer, anyValue, anyValueJson } from './serializer.js';
 import { otlpLogsTransport, logsEndpoint } from './transport.js';
 
 export { OTLP_LOGS_SCHEMA } from './config.js';
 export type { OtlpLogsExporterConfig } from './config.js';
-export { OtlpLogsSerializer, anyValue, logsEndpoint };
+export { OtlpLogsSerializer, anyValue, anyValueJson, logsEndpoint };
 
 export function createOtlpLogsExporter(cfg: OtlpLogsExporterConfig, ctx: ExporterContext = {}): ExporterSink {
   return new ExporterSink(sinkOptions(cfg, new OtlpLogsSerializer(cfg.service_name, cfg.format), otlpLogsTransport({ url: cfg.url, headers: cfg.headers, caFile: cfg.ca_file, gzip: cfg.gzip }), ctx, { batch: 512 }));

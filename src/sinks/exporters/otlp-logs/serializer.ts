@@ -9,6 +9,7 @@ import type { Serializer } from '../core/types.js';
 
 type AnyValue = Record<string, unknown>;
 
+
 /** JSON value -> OTLP AnyValue. */
 export function anyValue(v: unknown): AnyValue {
   if (v === null || v === undefined) return {};
@@ -18,6 +19,57 @@ export function anyValue(v: unknown): AnyValue {
   if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
   if (typeof v === 'object') return { kvlistValue: { values: Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([key, x]) => ({ key, value: anyValue(x) })) } };
   return { stringValue: String(v) };
+}
+
+/** The same encoding written straight to JSON text (see serialize). */
+export function anyValueJson(v: unknown): string {
+  const out: string[] = [];
+  writeAny(v, out);
+  // One join: a flat string (repeated `+=` built deep ropes that cost more to flatten and encode).
+  return out.join('');
+}
+
+function writeAny(v: unknown, out: string[]): void {
+  switch (typeof v) {
+    case 'string':
+      out.push('{"stringValue":', JSON.stringify(v), '}');
+      return;
+    case 'boolean':
+      out.push(v ? '{"boolValue":true}' : '{"boolValue":false}');
+      return;
+    case 'number':
+      out.push(Number.isInteger(v) ? `{"intValue":"${v}"}` : Number.isFinite(v) ? `{"doubleValue":${v}}` : '{}');
+      return;
+    case 'object': {
+      if (v === null) {
+        out.push('{}');
+        return;
+      }
+      if (Array.isArray(v)) {
+        out.push('{"arrayValue":{"values":[');
+        for (let i = 0; i < v.length; i++) {
+          if (i) out.push(',');
+          writeAny(v[i], out);
+        }
+        out.push(']}}');
+        return;
+      }
+      out.push('{"kvlistValue":{"values":[');
+      let first = true;
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        out.push(first ? '{"key":' : ',{"key":', JSON.stringify(k), ',"value":');
+        first = false;
+        writeAny(x, out);
+        out.push('}');
+      }
+      out.push(']}}');
+      return;
+    }
+    default:
+      out.push(v === undefined ? '{}' : `{"stringValue":${JSON.stringify(String(v))}}`);
+  }
 }
 
 const kv = (key: string, v: unknown) => ({ key, value: anyValue(v) });
@@ -45,14 +97,18 @@ export class OtlpLogsSerializer implements Serializer {
       list.push(ev);
     }
     const observed = String(BigInt(Date.now()) * 1_000_000n);
-    const resourceLogs = [...byHost].map(([host, evs]) => ({
-      resource: { attributes: [kv('service.name', this.serviceName), ...(host ? [kv('host.name', host)] : [])] },
-      scopeLogs: [{ scope: { name: 'agentwarden', version: this.version }, logRecords: evs.map((ev) => this.record(ev, observed)) }],
-    }));
-    return utf8(JSON.stringify({ resourceLogs }));
+    const scope = JSON.stringify({ name: 'agentwarden', version: this.version });
+    // Written as JSON text directly: the body is the bulk of each record, and building the
+    // AnyValue objects first (then JSON.stringify) was ~3x slower in exporters.bench.
+    const parts: string[] = [];
+    for (const [host, evs] of byHost) {
+      const resource = JSON.stringify({ attributes: [kv('service.name', this.serviceName), ...(host ? [kv('host.name', host)] : [])] });
+      parts.push(`{"resource":${resource},"scopeLogs":[{"scope":${scope},"logRecords":[${evs.map((ev) => this.record(ev, observed)).join(',')}]}]}`);
+    }
+    return utf8(`{"resourceLogs":[${parts.join(',')}]}`);
   }
 
-  private record(ev: AwEvent, observed: string): Record<string, unknown> {
+  private record(ev: AwEvent, observed: string): string {
     const [num, text] = SEV[ev.alert?.severity ?? 'info'];
     const attrs = [kv('event.name', `agentwarden.${ev.kind}`), kv('agentwarden.kind', ev.kind)];
     if (ev.id) attrs.push(kv('agentwarden.event.id', ev.id));
@@ -64,14 +120,10 @@ export class OtlpLogsSerializer implements Serializer {
     if (ev.agent?.tool?.name) attrs.push(kv('gen_ai.tool.name', ev.agent.tool.name));
     if (ev.alert) attrs.push(kv('agentwarden.alert.rule_id', ev.alert.rule_id), kv('agentwarden.alert.severity', ev.alert.severity));
     const ns = parseTimeNs(ev.time);
-    return {
-      timeUnixNano: ns === undefined ? '0' : String(ns),
-      observedTimeUnixNano: observed,
-      severityNumber: num,
-      severityText: text,
-      eventName: `agentwarden.${ev.kind}`,
-      body: anyValue(this.fmt(ev)),
-      attributes: attrs,
-    };
+    return (
+      `{"timeUnixNano":"${ns === undefined ? '0' : String(ns)}","observedTimeUnixNano":"${observed}",` +
+      `"severityNumber":${num},"severityText":"${text}","eventName":${JSON.stringify(`agentwarden.${ev.kind}`)},` +
+      `"body":${anyValueJson(this.fmt(ev))},"attributes":${JSON.stringify(attrs)}}`
+    );
   }
 }
