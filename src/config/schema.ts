@@ -8,6 +8,7 @@ import { HOOKS_CONFIG_SCHEMA } from '../sources/hooks/config.js';
 import { REDACTION_CONFIG_SCHEMA } from '../transforms/redact/config.js';
 import { GATEWAY_CONFIG_SCHEMA } from '../gateway/config.js';
 import { AGENT_LOGS_CONFIG_SCHEMA } from '../sources/importers/config.js';
+import { DETECT_CONFIG_SCHEMA } from '../transforms/detect/config.js';
 
 export const CONFIG_SECTIONS: Record<string, object> = {
   store: STORE_CONFIG_SCHEMA,
@@ -18,6 +19,7 @@ export const CONFIG_SECTIONS: Record<string, object> = {
   redaction: REDACTION_CONFIG_SCHEMA,
   gateway: GATEWAY_CONFIG_SCHEMA,
   agent_logs: AGENT_LOGS_CONFIG_SCHEMA,
+  detect: DETECT_CONFIG_SCHEMA,
 };
 
 export function configJsonSchema(): object {

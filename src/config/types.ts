@@ -7,6 +7,7 @@ import type { HooksConfig } from '../sources/hooks/config.js';
 import type { RedactionConfig } from '../transforms/redact/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import type { AgentLogsConfig } from '../sources/importers/config.js';
+import type { DetectConfig } from '../transforms/detect/config.js';
 
 export interface AwConfig {
   host?: { name?: string; group?: string };
@@ -18,5 +19,6 @@ export interface AwConfig {
   redaction?: RedactionConfig;
   gateway?: GatewayConfig;
   agent_logs?: AgentLogsConfig;
+  detect?: DetectConfig;
   [section: string]: unknown;
 }

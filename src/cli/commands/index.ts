@@ -18,6 +18,9 @@ import { reportCommand } from './report.js';
 import { graphCommand } from './graph.js';
 import { huntCommand } from './hunt.js';
 import { containCommand } from './contain.js';
+import { alertsCommand } from './alerts.js';
+import { rulesCommand } from './rules.js';
+import { scanCommand } from './scan.js';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -44,4 +47,7 @@ export const COMMANDS: Record<string, Command> = {
   graph: graphCommand,
   hunt: huntCommand,
   contain: containCommand,
+  rules: rulesCommand,
+  scan: scanCommand,
+  alerts: alertsCommand,
 };
