@@ -27,6 +27,29 @@ exporters:
     url: https://es.example:9200
     api_key: a2V5
     retry: { max_attempts: 3, initial_backoff_ms: 500 }
+  - type: sentinel
+    name: sentinel
+    endpoint: https://dcr-a1b2.westeurope-1.ingest.monitor.azure.com
+    dcr_immutable_id: dcr-00112233445566778899aabbccddeeff
+    stream: Custom-AgentWarden_CL
+    tenant_id: t
+    client_id: c
+    client_secret: s
+  - type: logscale
+    name: falcon
+    url: https://cloud.us.humio.com
+    token: x
+  - type: ocsf
+    name: lake
+    path: /tmp/aw-exporters-config-test/ocsf.jsonl
+  - type: otlp-logs
+    name: otel
+    url: http://127.0.0.1:4318
+  - type: syslog
+    name: rsyslog
+    host: 127.0.0.1
+    protocol: udp
+    facility: auth
 `;
 
 function located(text: string): LocatedError {
@@ -44,7 +67,7 @@ test('a valid exporters section loads and builds one sink per exporter', async (
   const sinks = createExporters(cfg);
   assert.deepEqual(
     sinks.map((s) => s.name),
-    ['local', 'hook', 'splunk', 'es'],
+    ['local', 'hook', 'splunk', 'es', 'sentinel', 'falcon', 'lake', 'otel', 'rsyslog'],
   );
   await Promise.all(sinks.map((s) => s.close()));
 });
@@ -90,4 +113,13 @@ test('duplicate exporter names are refused', () => {
       ]),
     /duplicate exporter name 'a'/,
   );
+});
+
+test('type-specific rules: ocsf needs a path or a url, syslog a known facility, sentinel a dcr id', () => {
+  assert.equal(located('exporters:\n  - type: ocsf\n    name: o\n').line, 2);
+  const e = located('exporters:\n  - type: syslog\n    name: s\n    host: h\n    facility: local9\n');
+  assert.equal(e.line, 5);
+  const e2 = located('exporters:\n  - type: sentinel\n    name: s\n    endpoint: https://x\n    dcr_immutable_id: nope\n    stream: Custom-X\n    tenant_id: t\n    client_id: c\n    client_secret: s\n');
+  assert.equal(e2.line, 5);
+  assert.match(e2.message, /dcr_immutable_id/);
 });
