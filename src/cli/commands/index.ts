@@ -1,6 +1,8 @@
 // The command registry. Each component adds its commands here (one line each).
 import type { Command } from '../context.js';
 import { runCommand } from './run.js';
+import { daemonCommand } from './daemon.js';
+import { statusCommand } from './status.js';
 import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
 import { delegationCommand, toolcallCommand, whyCommand } from './join.js';
@@ -24,6 +26,8 @@ import { scanCommand } from './scan.js';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  daemon: daemonCommand,
+  status: statusCommand,
   ingest: ingestCommand,
   events: eventsCommand,
   sessions: sessionsCommand,

@@ -8,6 +8,7 @@ import { formatTimeNs, parseEventLine, parseTimeBound, type AwEvent } from '../.
 import { chainMacKey, openStore, openStoreReadonly, storeDirOf, storeWriter, verifyStore, type EventQuery, type StoredEvent } from '../../sinks/store/index.js';
 import type { CliContext, Command } from '../context.js';
 import { paint, table, termSafe } from '../output.js';
+import { liveSessions } from './status.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -155,11 +156,13 @@ export function openStoreReadonlyOrEmpty(ctx: CliContext) {
 
 export const sessionsCommand: Command = {
   summary: 'list agent sessions in the store',
-  usage: `Usage: agentwarden sessions [--limit N] [--json]
+  usage: `Usage: agentwarden sessions [--limit N] [--json] [--live]
 
-Lists the agent sessions seen in the store, most recent first.`,
+Lists the agent sessions seen in the store, most recent first.
+--live asks the running daemon for its registry of agent sessions (live and recently ended).`,
   async run(args, ctx) {
     const { values } = parseArgs({ args, options: { limit: { type: 'string' }, json: { type: 'boolean' }, live: { type: 'boolean' } } });
+    if (values.live) return liveSessions(ctx, Boolean(ctx.json || values.json));
     const store = openStoreReadonlyOrEmpty(ctx);
     if (!store) return 0;
     try {
