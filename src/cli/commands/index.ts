@@ -7,6 +7,8 @@ import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
 import { delegationCommand, toolcallCommand, whyCommand } from './join.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
+import { hooksCommand } from '../../sources/hooks/commands.js';
+import { otlpCommand } from '../../sources/otlp/commands.js';
 import { gatewayCommand } from './gateway.js';
 import { tokenCommand } from './token.js';
 import { approvalsCommand } from './approvals.js';
@@ -33,6 +35,8 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
+  hooks: hooksCommand,
+  otlp: otlpCommand,
   gateway: gatewayCommand,
   token: tokenCommand,
   approvals: approvalsCommand,
