@@ -1,7 +1,6 @@
 // JSON Schema of the YAML configuration. Each component owns its section's schema in its
 // own `config.ts` and is listed here; unknown keys are errors (a typo must not be ignored).
 import { STORE_CONFIG_SCHEMA } from '../sinks/store/config.js';
-import { HOOKS_CONFIG_SCHEMA } from '../sources/hooks/config.js';
 import { ATTRIBUTE_CONFIG_SCHEMA } from '../transforms/attribute/config.js';
 import { RESPONSE_CONFIG_SCHEMA } from '../forensics/config.js';
 import { EXPORTERS_CONFIG_SCHEMA } from '../sinks/exporters/config.js';
@@ -14,7 +13,6 @@ import { DETECT_CONFIG_SCHEMA } from '../transforms/detect/config.js';
 
 export const CONFIG_SECTIONS: Record<string, object> = {
   store: STORE_CONFIG_SCHEMA,
-  hooks: HOOKS_CONFIG_SCHEMA,
   attribute: ATTRIBUTE_CONFIG_SCHEMA,
   response: RESPONSE_CONFIG_SCHEMA,
   exporters: EXPORTERS_CONFIG_SCHEMA,

@@ -1,6 +1,5 @@
 // The typed shape of the YAML configuration (validated by config/schema.ts).
 import type { StoreConfig } from '../sinks/store/config.js';
-import type { HooksConfig } from '../sources/hooks/config.js';
 import type { AttributeConfig } from '../transforms/attribute/config.js';
 import type { ResponseConfig } from '../forensics/config.js';
 import type { ExportersConfig } from '../sinks/exporters/config.js';
@@ -14,7 +13,6 @@ import type { DetectConfig } from '../transforms/detect/config.js';
 export interface AwConfig {
   host?: { name?: string; group?: string };
   store?: StoreConfig;
-  hooks?: HooksConfig;
   attribute?: AttributeConfig;
   response?: ResponseConfig;
   exporters?: ExportersConfig;

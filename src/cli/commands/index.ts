@@ -7,13 +7,12 @@ import { importCommand } from './import.js';
 import { vibesCommand } from './vibes.js';
 import { delegationCommand, toolcallCommand, whyCommand } from './join.js';
 import { eventsCommand, ingestCommand, keyCommand, sessionsCommand, verifyCommand } from './store-commands.js';
-import { hooksCommand } from '../../sources/hooks/commands.js';
-import { otlpCommand } from '../../sources/otlp/commands.js';
 import { gatewayCommand } from './gateway.js';
 import { tokenCommand } from './token.js';
 import { approvalsCommand } from './approvals.js';
 import { replayCommand } from './replay.js';
 import { hooksCommand } from '../../sources/hooks/commands.js';
+import { otlpCommand } from '../../sources/otlp/commands.js';
 import { incidentCommand } from './incident.js';
 import { evidenceCommand } from './evidence.js';
 import { timelineCommand } from './timeline.js';
@@ -35,8 +34,6 @@ export const COMMANDS: Record<string, Command> = {
   sessions: sessionsCommand,
   verify: verifyCommand,
   key: keyCommand,
-  hooks: hooksCommand,
-  otlp: otlpCommand,
   gateway: gatewayCommand,
   token: tokenCommand,
   approvals: approvalsCommand,
@@ -47,6 +44,7 @@ export const COMMANDS: Record<string, Command> = {
   toolcall: toolcallCommand,
   delegation: delegationCommand,
   hooks: hooksCommand,
+  otlp: otlpCommand,
   incident: incidentCommand,
   evidence: evidenceCommand,
   timeline: timelineCommand,
