@@ -81,8 +81,12 @@ degraded and bypassable (a process can detect or escape ptrace), and labelled as
       if (mode === 'ptrace') {
         ctx.err.write(`${paint(ctx.err, 'yellow', 'agentwarden run: DEGRADED ptrace mode (strace): bypassable, slow, no DNS/TLS payloads; events are labelled source.type=ptrace')}\n`);
         const { runPtrace } = await import('../../sources/ptrace/index.js');
-        code = await runPtrace({ cmd, catalog, emit, lingerMs, holdMs: acfg.hold_ms });
+        const r = await runPtrace({ cmd, catalog, emit, lingerMs, holdMs: acfg.hold_ms });
+        code = r.code;
         summary.mode = 'ptrace (bypassable)';
+        summary.sessions = r.sessions;
+        summary.suppressed = { noise_and_repeats: r.suppressed };
+        if (r.unparsed) summary.drops = { strace_unparsed_lines: r.unparsed };
       } else {
         const cap = new KernelCapture({ mode: 'run', cmd, catalog, emit, lingerMs, holdMs: acfg.hold_ms, lateWaitMs: acfg.late_wait_ms, ringMb: acfg.ring_mb, log: (m) => ctx.err.write(`aw-sensor: ${termSafe(m)}\n`) });
         await cap.finish();
