@@ -54,7 +54,10 @@ Exit status: 0 joined, 1 no tool call found, 2 usage error.`,
         return a.match ? 0 : 1;
       }
       ctx.out.write(`event   #${a.event.seq} ${procLine(a.event)}\n`);
-      for (const e of a.lineage) if (e.seq !== a.event.seq) ctx.out.write(`  from  #${e.seq} ${procLine(e)}\n`);
+      // Lineage from the process that ran the call's command (or the last few ancestors).
+      const anchor = a.match?.anchorPid !== undefined ? a.lineage.findIndex((e) => e.process?.pid === a.match!.anchorPid) : -1;
+      const shown = anchor >= 0 ? a.lineage.slice(anchor) : a.lineage.slice(-6);
+      for (const e of shown) if (e.seq !== a.event.seq) ctx.out.write(`  from  #${e.seq} ${procLine(e)}\n`);
       if (!a.match) {
         ctx.out.write('no agent tool call found for this process\n');
         return 1;
