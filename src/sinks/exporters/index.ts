@@ -1,7 +1,9 @@
 // Public surface of the SIEM exporters: the core (serializer + transport + retrying,
 // bounded ExporterSink), the mappers (ECS, OCSF), each exporter, config and the factory.
 export { ExporterSink } from './core/sink.js';
-export type { ExporterSinkOptions, ExporterCounters, ExporterWhenFull } from './core/sink.js';
+export type { ExporterSinkOptions, ExporterCounters, ExporterWhenFull, WriteOutcome } from './core/sink.js';
+export { ExportersService } from './service.js';
+export type { ExportersServiceOptions } from './service.js';
 export type { Serializer, Transport, ExportResponse } from './core/types.js';
 export { RetryingTransport, parseRetryAfter, backoffDelay, RETRY_DEFAULTS } from './core/retrying.js';
 export type { RetryOptions } from './core/retrying.js';

@@ -18,6 +18,8 @@ export interface CommonExporterConfig {
   retry?: { max_attempts?: number; initial_backoff_ms?: number; max_backoff_ms?: number; max_retry_after_ms?: number };
   timeout_ms?: number;
   close_timeout_ms?: number;
+  /** Daemon only: where a new exporter starts reading the store (default 'end': new events only). */
+  start_at?: 'end' | 'beginning';
 }
 
 const posInt = { type: 'integer', minimum: 1 } as const;
@@ -55,6 +57,7 @@ export const COMMON_PROPS: Record<string, object> = {
   },
   timeout_ms: posInt,
   close_timeout_ms: { type: 'integer', minimum: 0 },
+  start_at: { enum: ['end', 'beginning'] },
 };
 
 export const FORMAT_PROP = { format: { enum: ['native', 'ecs', 'ocsf'] } };

@@ -17,6 +17,7 @@ import type { ExportResponse, Serializer, Transport } from './types.js';
 import { isRetryable } from './types.js';
 
 export type ExporterWhenFull = 'drop_newest' | 'drop_oldest';
+export type WriteOutcome = 'accepted' | 'filtered' | 'dropped';
 
 export interface ExporterSinkOptions {
   name: string;
@@ -122,15 +123,31 @@ export class ExporterSink implements Sink {
     return d.buffer_full + d.rejected + d.shutdown + d.serialize_error;
   }
 
-  write(event: AwEvent): void {
+  /** Events buffered so far (the n-th accepted event is settled once settledCount >= n). */
+  get acceptedCount(): number {
+    return this.accepted;
+  }
+
+  /** Accepted events delivered or counted as lost, in order. */
+  get settledCount(): number {
+    return this.settled;
+  }
+
+  /** Free buffer slots (a producer that can wait, such as a store tail, stays under this). */
+  get room(): number {
+    return Math.max(0, this.capacity - this.depth);
+  }
+
+  /** Buffers the event; says whether it was accepted, filtered out or dropped (counted). */
+  write(event: AwEvent): WriteOutcome {
     this.counters.received++;
     if (this.closed) {
       this.counters.dropped.shutdown++;
-      return;
+      return 'dropped';
     }
     if (this.filter && !this.filter(event)) {
       this.counters.filtered++;
-      return;
+      return 'filtered';
     }
     if (this.depth >= this.capacity) {
       if (this.whenFull === 'drop_oldest' && this.buf.length - this.head > 0) {
@@ -140,13 +157,14 @@ export class ExporterSink implements Sink {
         this.settleWaiters();
       } else {
         this.counters.dropped.buffer_full++;
-        return;
+        return 'dropped';
       }
     }
     this.buf.push(event);
     this.accepted++;
     this.counters.depth = this.depth;
     this.schedule();
+    return 'accepted';
   }
 
   /** Resolves once every event written before the call is delivered or counted as dropped. */
