@@ -55,7 +55,19 @@ export function scopeEvents(store: EventStore, scope: Scope, opts: { maxSeq?: nu
     seen.add(ev.seq);
     out.push({ ev, ns: parseTimeNs(ev.time) ?? 0n });
   };
-  for (const sid of scope.sessions) for (const ev of store.iterate({ session: sid })) push(ev);
+  // Session records straight from their rows: time_ns is already an integer there (saves a
+  // parse per event); bodies with salted commitments go through the store's decoder.
+  const st = store.db.prepare('SELECT seq, time_ns, body FROM events WHERE session_id = ? ORDER BY seq').raw().safeIntegers(true);
+  for (const sid of scope.sessions) {
+    for (const [seqB, ns, body] of st.iterate(sid) as IterableIterator<[bigint, bigint, string]>) {
+      const seq = Number(seqB);
+      if (seen.has(seq) || (opts.maxSeq !== undefined && seq > opts.maxSeq)) continue;
+      const ev = body.includes('"$commit"') ? store.get(seq) : (JSON.parse(body) as StoredEvent);
+      if (!ev) continue;
+      seen.add(seq);
+      out.push({ ev, ns });
+    }
+  }
   // Alerts raised without a session but pointing at the scope's records, and incident actions.
   const sessions = new Set(scope.sessions);
   for (const ev of store.iterate({ kinds: ['alert', 'incident.action'] })) {
@@ -67,8 +79,10 @@ export function scopeEvents(store: EventStore, scope: Scope, opts: { maxSeq?: nu
     } else if (ev.alert?.trigger_seqs?.some((s) => seen.has(s))) push(ev);
   }
   if (scope.kind === 'session' && out.length === 0) return out;
-  // Records are mostly in time order already; sort is stable on (time, seq).
-  out.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.ev.seq - b.ev.seq));
+  // Records are mostly in time order already (checked in O(n) first); sort on (time, seq).
+  let sorted = true;
+  for (let i = 1; i < out.length && sorted; i++) if (out[i].ns < out[i - 1].ns || (out[i].ns === out[i - 1].ns && out[i].ev.seq < out[i - 1].ev.seq)) sorted = false;
+  if (!sorted) out.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.ev.seq - b.ev.seq));
   return out;
 }
 

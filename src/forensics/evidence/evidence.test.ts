@@ -251,3 +251,20 @@ test('CLI: incident open, evidence seal, evidence verify (pinned), tamper exit 1
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /FAILED proofs\.jsonl: sha256/);
 });
+
+test('ProofTree gives the reference MerkleTree roots and proofs at every size up to 70', async () => {
+  const { MerkleTree, leafHash, verifyInclusion } = await import('../../core/merkle.js');
+  const { ProofTree } = await import('./prooftree.js');
+  for (let n = 1; n <= 70; n++) {
+    const leaves = Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+    const ref = new MerkleTree(leaves);
+    const fast = new ProofTree(Buffer.concat(leaves));
+    assert.deepEqual(fast.root(), ref.root(), `root n=${n}`);
+    for (let i = 0; i < n; i++) {
+      const p = fast.inclusionProof(i);
+      assert.deepEqual(fast.inclusionProofB64(i), p.map((h) => h.toString("base64")));
+      assert.deepEqual(p, ref.inclusionProof(i), `proof n=${n} i=${i}`);
+      assert.ok(verifyInclusion(i, n, leaves[i], p, ref.root()));
+    }
+  }
+});
