@@ -435,6 +435,66 @@ export function analyze(sql: string, opts: AnalyzeOptions = {}): Analysis {
   return { ok: true, statements: r.statements, exact };
 }
 
+// ---------- template cache ----------
+// pgbench-style traffic repeats one statement with different integer literals, and a parse
+// costs 20-150 us. The cache key is the text with every free-standing digit run replaced;
+// a template is stored only when the real parser confirmed that EVERY such run is an
+// integer constant (A_Const at that offset), so a hit differs from the template only in
+// the values of integer constants, which never change effects or output columns. Digits
+// cannot end a string, comment or identifier, and the neighbours of each run are the same
+// bytes as in the template, so the token structure is identical. ASCII only (byte offsets).
+const DIGITS = /(?<![\w$.])\d+(?![\w$.])/g;
+const STATEFUL = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'DoStmt']);
+
+function intConstLocations(node: unknown, out: Set<number>): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) intConstLocations(x, out);
+    return;
+  }
+  const o = node as Record<string, unknown>;
+  const c = o.A_Const as { ival?: unknown; location?: number } | undefined;
+  if (c && c.ival !== undefined && typeof c.location === 'number') out.add(c.location);
+  for (const k of Object.keys(o)) intConstLocations(o[k], out);
+}
+
+export class AnalysisCache {
+  private readonly map = new Map<string, Analysis>();
+  hits = 0;
+  misses = 0;
+  constructor(private readonly max = 4096) {}
+
+  private key(sql: string): string | undefined {
+    // eslint-disable-next-line no-control-regex
+    if (sql.length > 4096 || !/^[\x01-\x7f]*$/.test(sql)) return undefined;
+    return sql.replace(DIGITS, '\u0000');
+  }
+
+  get(sql: string): Analysis | undefined {
+    const k = this.key(sql);
+    const a = k === undefined ? undefined : this.map.get(k);
+    if (!a) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    return { ...a, exact: exactFingerprint(sql), statements: a.statements.map((st) => ({ ...st, text: sql.trim().replace(/;\s*$/, '') })) };
+  }
+
+  /** Stores a freshly parsed single-statement analysis if all digit runs are integer constants. */
+  put(sql: string, a: Analysis): void {
+    if (!a.ok || a.statements.length !== 1 || STATEFUL.has(a.statements[0].type)) return;
+    const k = this.key(sql);
+    if (k === undefined) return;
+    const locs = new Set<number>();
+    intConstLocations(a.statements[0].node, locs);
+    DIGITS.lastIndex = 0;
+    for (let m = DIGITS.exec(sql); m; m = DIGITS.exec(sql)) if (!locs.has(m.index)) return;
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(k, a);
+  }
+}
+
 /** Shape fingerprint (literals removed) from libpg-query; costs a second parse, so only on demand. */
 export function shapeFingerprint(sql: string): string {
   try {

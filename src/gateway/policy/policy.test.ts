@@ -72,3 +72,32 @@ test('parse tree details: CTE, multi-statement, DO bodies, EXPLAIN, PREPARE/EXEC
   assert.equal(both.decide(analyze('UPDATE t SET a = 1')).action, 'allow');
   assert.equal(both.decide(analyze("COPY t TO PROGRAM 'id'")).action, 'block');
 });
+
+test('template cache: hits only when every digit run is an integer constant', async () => {
+  await loadParser();
+  const { AnalysisCache } = await import('./analyze.js');
+  const c = new AnalysisCache();
+  const q = (sql: string) => {
+    const hit = c.get(sql);
+    if (hit) return { hit: true, a: hit };
+    const a = analyze(sql);
+    c.put(sql, a);
+    return { hit: false, a };
+  };
+  assert.equal(q('SELECT abalance FROM pgbench_accounts WHERE aid = 5;').hit, false);
+  const h = q('SELECT abalance FROM pgbench_accounts WHERE aid = 123456;');
+  assert.equal(h.hit, true);
+  assert.equal(h.a.statements[0].text, 'SELECT abalance FROM pgbench_accounts WHERE aid = 123456');
+  assert.deepEqual(h.a.statements[0].effects.map((e) => e.table), ['pgbench_accounts']);
+  // A digit inside a string, a comment or an identifier: never cached.
+  q("SELECT 'x 5' FROM t WHERE a = 1");
+  assert.equal(q("SELECT 'x 6' FROM t WHERE a = 1").hit, false);
+  q('SELECT 1 /* 5 */ FROM t');
+  assert.equal(q('SELECT 1 /* 6 */ FROM t').hit, false);
+  q('SELECT * FROM t1 WHERE a = 1');
+  assert.equal(q('SELECT * FROM t2 WHERE a = 1').hit, false);
+  assert.equal(q('SELECT * FROM t1 WHERE a = 2').hit, true);
+  // Multi-statement and PREPARE/EXECUTE are never cached.
+  q('SELECT 1; DELETE FROM t WHERE a = 1');
+  assert.equal(q('SELECT 2; DELETE FROM t WHERE a = 1').hit, false);
+});

@@ -13,7 +13,7 @@ import { GATEWAY_DEFAULTS, splitHostPort, type GatewayConfig, type GatewayPostgr
 import { IdentityVerifier, type Identity } from '../identity/identity.js';
 import { contentScanner, type ContentScanner } from '../masking/detectors.js';
 import { CATALOG_SQL, MaskCatalog, buildCopyMasker, buildResultMasker, compileColumnRules, type CatalogRelation } from '../masking/masking.js';
-import { analyze, loadParser, type Analysis, type SessionSqlState, type StatementInfo } from '../policy/analyze.js';
+import { AnalysisCache, analyze, loadParser, type Analysis, type SessionSqlState, type StatementInfo } from '../policy/analyze.js';
 import { BUILTIN_POLICIES, combinePolicies, compilePolicy, type CompiledPolicy } from '../policy/policy.js';
 import { loadRecordingKeys, recordingDir, startRecording, type RecordingKey, type SessionRecorder } from '../recording/recording.js';
 import type { GatewayRuntime, ResultMasker, Result } from './runtime.js';
@@ -81,6 +81,7 @@ export class PgGateway implements GatewayRuntime {
   private readonly maxRows: number;
   private readonly cancelMap = new Map<string, { pid: number; secret: number }>();
   private readonly sessions = new Set<PgSession>();
+  private readonly cache = new AnalysisCache();
   private server?: net.Server;
   readonly counters = { connections: 0, active: 0, statements: 0, blocked: 0, emitted: 0, recordErrors: 0 };
 
@@ -134,7 +135,7 @@ export class PgGateway implements GatewayRuntime {
   }
 
   status(): Record<string, unknown> {
-    return { ...this.counters, active: this.sessions.size, tls_fingerprint: this.tls.fingerprint, webhook_errors: this.approvals.webhookErrors };
+    return { ...this.counters, active: this.sessions.size, cache_hits: this.cache.hits, cache_misses: this.cache.misses, tls_fingerprint: this.tls.fingerprint, webhook_errors: this.approvals.webhookErrors };
   }
 
   policyFor(id: Identity): CompiledPolicy {
@@ -142,7 +143,11 @@ export class PgGateway implements GatewayRuntime {
   }
 
   analyze(sql: string, state: SessionSqlState): Analysis {
-    return analyze(sql, { allowFunctions: this.allowFunctions, denyFunctions: this.denyFunctions, maxBytes: this.maxBytes, session: state });
+    const hit = this.cache.get(sql);
+    if (hit) return hit;
+    const a = analyze(sql, { allowFunctions: this.allowFunctions, denyFunctions: this.denyFunctions, maxBytes: this.maxBytes, session: state });
+    this.cache.put(sql, a);
+    return a;
   }
 
   // ---------- masking ----------
