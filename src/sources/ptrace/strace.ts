@@ -147,7 +147,7 @@ export class StraceParser {
     this.lines++;
     const m = LINE.exec(raw);
     if (!m) return;
-    let tid = Number(m[1]);
+    const tid = Number(m[1]);
     const ns = BigInt(m[2]) * 1_000_000_000n + BigInt(m[3].padEnd(9, '0').slice(0, 9));
     let rest = m[4];
     if (!this.rootPid) {

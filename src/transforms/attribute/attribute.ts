@@ -189,20 +189,6 @@ export class Attributor {
       if (p.cwd && !proc.cwd) proc.cwd = p.cwd;
       if (p.markers && !proc.env_markers) proc.env_markers = p.markers;
     }
-    if (e.kind !== 'process.fork' && p.parent !== undefined) proc.ppid = p.parent;
-    const { depth, ancestry } = this.ancestry(p, s.info.root_pid);
-    proc.depth = depth;
-    if (ancestry.length) proc.ancestry = ancestry;
-    if (late) (proc.flags ??= []).push('late_attribution');
-    e.session = {
-      id: s.info.id,
-      agent: { ...s.info.agent },
-      root_pid: s.info.root_pid,
-      ...(this.o.user ? { user: this.o.user } : {}),
-      attribution: late ? 'late' : 'tree',
-      ...(s.info.parent_id ? { parent_id: s.info.parent_id } : {}),
-    };
-    s.info.events++;
     // the agent's transcript file names its session id
     if (!s.idKnown && e.file && s.sig?.pathRes.length) {
       for (const re of s.sig.pathRes) {
@@ -218,6 +204,20 @@ export class Attributor {
         }
       }
     }
+    if (e.kind !== 'process.fork' && p.parent !== undefined) proc.ppid = p.parent;
+    const { depth, ancestry } = this.ancestry(p, s.info.root_pid);
+    proc.depth = depth;
+    if (ancestry.length) proc.ancestry = ancestry;
+    if (late) (proc.flags ??= []).push('late_attribution');
+    e.session = {
+      id: s.info.id,
+      agent: { ...s.info.agent },
+      root_pid: s.info.root_pid,
+      ...(this.o.user ? { user: this.o.user } : {}),
+      attribution: late ? 'late' : 'tree',
+      ...(s.info.parent_id ? { parent_id: s.info.parent_id } : {}),
+    };
+    s.info.events++;
     if (!s.idKnown) {
       if (!s.held.length) s.heldSince = this.o.now();
       s.held.push(e);

@@ -60,7 +60,15 @@ for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
     const curlProc = a.processes.find((e) => e.kind === 'process.exec' && /(^|\/)curl$/.test(e.process?.exe ?? e.process?.argv?.[0] ?? ''));
     assert.ok(curlProc, `curl process joined (${a.processes.map((p) => p.process?.argv?.join(' ')).join(' | ')})`);
     assert.ok(a.network.some((e) => e.network?.dst_ip === '127.0.0.1' || e.network?.dst_host === '127.0.0.1'), 'the POST to the sink joined');
-    // The cat call does not get the curl process, and the reverse question agrees.
+    // Every tool call has its input and its result; the cat call read the credentials file.
+    const results = runCli(['--store', home, 'events', '--json', '--kind', 'agent.tool.result']).stdout.trim().split('\n').map((l) => JSON.parse(l) as AwEvent);
+    for (const c of calls) assert.ok(results.some((r) => r.agent?.tool?.call_id === c.agent?.tool?.call_id && r.agent?.tool?.status), `result of ${c.agent?.tool?.name}`);
+    const cat = calls.find((e) => JSON.stringify(e.agent?.tool?.input ?? '').includes('cat ~/.aws/credentials'));
+    assert.ok(cat);
+    const catAct = JSON.parse(runCli(['--store', home, '--json', 'toolcall', cat.agent!.tool!.call_id!]).stdout) as { processes: AwEvent[]; files: AwEvent[] };
+    assert.ok(catAct.files.some((e) => e.file?.path.endsWith('/.aws/credentials')), 'cat call opened ~/.aws/credentials');
+    assert.ok(!catAct.processes.some((e) => e.process?.pid === curlProc.process!.pid), 'curl is not charged to the cat call');
+    // The reverse question agrees.
     const why = runCli(['--store', home, '--json', 'why', '--pid', String(curlProc.process!.pid)]);
     assert.equal(why.code, 0, why.stderr);
     assert.equal((JSON.parse(why.stdout) as { match: { toolCallId: string } }).match.toolCallId, curl.agent!.tool!.call_id);
