@@ -24,6 +24,7 @@ import { containCommand } from './contain.js';
 import { alertsCommand } from './alerts.js';
 import { rulesCommand } from './rules.js';
 import { scanCommand } from './scan.js';
+import { exportersCommand } from '../../sinks/exporters/commands.js';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -56,4 +57,5 @@ export const COMMANDS: Record<string, Command> = {
   rules: rulesCommand,
   scan: scanCommand,
   alerts: alertsCommand,
+  exporters: exportersCommand,
 };

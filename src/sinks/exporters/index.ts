@@ -27,3 +27,4 @@ export { createLogScaleExporter, LogScaleSerializer } from './logscale/index.js'
 export { createOcsfExporter, OcsfJsonArraySerializer, OcsfJsonLinesSerializer } from './ocsf/index.js';
 export { createOtlpLogsExporter, OtlpLogsSerializer } from './otlp-logs/index.js';
 export { createSyslogExporter, SyslogSerializer } from './syslog/index.js';
+export { exportersCommand } from './commands.js';
