@@ -126,3 +126,29 @@ test('no service without exporters', () => {
   assert.equal(ExportersService.fromConfig({}), undefined);
   assert.ok(ExportersService.fromConfig(config('http://127.0.0.1:1')));
 });
+
+test('inside the real daemon: what the daemon records reaches the receiver', async () => {
+  const { startDaemon } = await import('../../daemon/daemon.js');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const home = tempHome();
+  const paths = resolvePaths(home);
+  // A stale state file from a "killed" daemon makes the new one record an alert at start.
+  mkdirSync(paths.runDir, { recursive: true });
+  writeFileSync(join(paths.runDir, 'daemon.json'), JSON.stringify({ pid: 2 ** 22 + 12345, started: '2026-12-03T00:00:00Z' }));
+  const r = await new HttpReceiver().start();
+  const cfg = config(r.url, { start_at: 'beginning', filter: { kinds: ['alert'] } });
+  let svc: ExportersService | undefined;
+  const d = await startDaemon({
+    config: cfg,
+    paths,
+    log: () => undefined,
+    services: [{ name: 'exporters', create: (c) => (svc = ExportersService.fromConfig(c, { pollMs: 10 })) }],
+  });
+  await until(() => r.requests.length > 0, 10_000, 'the alert at the receiver');
+  const got = JSON.parse(r.requests[0].body.toString('utf8'));
+  assert.equal(got[0].class_uid, 2004);
+  assert.equal(got[0].finding_info.analytic.uid, 'AW-DAEMON-UNCLEAN-STOP');
+  assert.equal((svc!.status().lake as { sent: number }).sent, 1);
+  await d.stop();
+  await r.stop();
+});
