@@ -4,12 +4,15 @@
 // with ancestry -> file.open of the credentials -> process.exec curl -> network.connect
 // to a loopback port -> a sub-agent -> an alert naming the triggering records.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { join } from 'node:path';
 import { resolvePaths, type AwPaths } from '../core/paths.js';
 import { nowTime, type AwEvent } from '../schema/index.js';
 import { openStore, type EventStore } from '../sinks/store/index.js';
-import { tempHome } from '../testing/index.js';
+import { sharedDir, tempHome } from '../testing/index.js';
+import type { StixObject } from './report/report.js';
 
 export const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">\u001b[31m"'&`;
 
@@ -93,4 +96,29 @@ export function buildStory(opts: { hostile?: boolean; gitCommit?: boolean } = {}
   };
   seq.alert = store.appendBatch([{ event: alert }]).lastSeq;
   return { home, paths, store, s1, s2, workspace, credPath, port, seq };
+}
+
+const BASE = 'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas';
+
+/** The official validator's approach: bundle envelope, then each object against <type>.json. */
+export function stixValidator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
+  const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  ajv.addFormat('idn-hostname', true);
+  const dirs = ['common', 'sdos', 'sros', 'observables'];
+  const byType = new Map<string, string>();
+  for (const d of dirs) {
+    for (const f of readdirSync(sharedDir('data', 'stix', 'schemas', d))) {
+      if (!f.endsWith('.json')) continue;
+      const schema = JSON.parse(readFileSync(sharedDir('data', 'stix', 'schemas', d, f), 'utf8')) as { $id: string };
+      ajv.addSchema(schema);
+      byType.set(f.replace(/\.json$/, ''), schema.$id);
+    }
+  }
+  return (obj: StixObject): string[] => {
+    const id = byType.get(obj.type) && !['core', 'bundle', 'extension'].includes(obj.type) ? byType.get(obj.type)! : 'created' in obj ? `${BASE}/common/core.json` : `${BASE}/common/cyber-observable-core.json`;
+    const v = ajv.getSchema(id)!;
+    return v(obj) ? [] : (v.errors ?? []).map((e) => `${obj.type} ${obj.id}${e.instancePath}: ${e.message}`);
+  };
 }

@@ -1,40 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 import { test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { runCli, sharedDir } from '../../testing/index.js';
 import { openIncident } from '../incident/incidents.js';
-import { buildStory } from '../testutil.js';
+import { buildStory, stixValidator } from '../testutil.js';
 import { gatherReport, stixBundle, traceIr, type StixObject } from './report.js';
 import { ATLAS_NAMES } from './techniques.js';
-
-const BASE = 'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas';
-
-/** The official validator's approach: bundle envelope, then each object against <type>.json. */
-function stixValidator() {
-  const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
-  const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-  ajv.addFormat('idn-hostname', true);
-  const dirs = ['common', 'sdos', 'sros', 'observables'];
-  const byType = new Map<string, string>();
-  for (const d of dirs) {
-    for (const f of readdirSync(sharedDir('data', 'stix', 'schemas', d))) {
-      if (!f.endsWith('.json')) continue;
-      const schema = JSON.parse(readFileSync(sharedDir('data', 'stix', 'schemas', d, f), 'utf8')) as { $id: string };
-      ajv.addSchema(schema);
-      byType.set(f.replace(/\.json$/, ''), schema.$id);
-    }
-  }
-  return (obj: StixObject): string[] => {
-    const id = byType.get(obj.type) && !['core', 'bundle', 'extension'].includes(obj.type) ? byType.get(obj.type)! : 'created' in obj ? `${BASE}/common/core.json` : `${BASE}/common/cyber-observable-core.json`;
-    const v = ajv.getSchema(id)!;
-    return v(obj) ? [] : (v.errors ?? []).map((e) => `${obj.type} ${obj.id}${e.instancePath}: ${e.message}`);
-  };
-}
 
 function refsOf(o: unknown, out: string[] = []): string[] {
   if (Array.isArray(o)) for (const x of o) refsOf(x, out);
