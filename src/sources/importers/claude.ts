@@ -6,7 +6,7 @@
 import type { AwEvent } from '../../schema/index.js';
 import { normalizeHookPayload } from '../../transforms/normalize/hooks.js';
 import { fileEdits } from '../../transforms/normalize/hooks.js';
-import { subagentSessionId } from '../../transforms/normalize/hooks.js';
+import { promptEventId, subagentSessionId } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
 import { bump, obj, parseObjectLine, str, type ImportProblem, type LineReader } from './common.js';
@@ -22,6 +22,7 @@ export class ClaudeTranscriptReader implements LineReader {
   private readonly toolNames = new Map<string, string>();
   private readonly toolInputs = new Map<string, unknown>();
   private readonly sessionsStarted = new Set<string>();
+  private readonly promptIds = new Set<string>();
   private lastTime: string | undefined;
 
   constructor(private readonly file: string) {}
@@ -93,7 +94,7 @@ export class ClaudeTranscriptReader implements LineReader {
         return out;
       }
       if (typeof content === 'string') {
-        this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text: content, role: 'user' } }, { id: deterministicId(AGENT, sessionId, baseId, 'prompt'), ref, attributes: attrs }));
+        this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text: content, role: 'user' } }, { id: this.promptId(sessionId, baseId, rec.promptId), ref, attributes: attrs }));
         return out;
       }
       if (Array.isArray(content)) {
@@ -117,7 +118,7 @@ export class ClaudeTranscriptReader implements LineReader {
             if (tool.category === 'subagent' && sr && str(sr.agentId)) this.spawn(out, ctx, parent, sr.agentId as string, callId, time, ref);
           }
         }
-        if (texts.length) this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text: texts.join('\n'), role: 'user' } }, { id: deterministicId(AGENT, sessionId, baseId, 'prompt'), ref, attributes: attrs }));
+        if (texts.length) this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text: texts.join('\n'), role: 'user' } }, { id: this.promptId(sessionId, baseId, rec.promptId), ref, attributes: attrs }));
         return out;
       }
       bump(this.skipped, 'user-empty');
@@ -162,6 +163,16 @@ export class ClaudeTranscriptReader implements LineReader {
     }
     bump(this.skipped, type);
     return out;
+  }
+
+  /** The first prompt line of a promptId shares its id with the UserPromptSubmit hook record. */
+  private promptId(sessionId: string, baseId: string, promptId: unknown): string {
+    const p = str(promptId);
+    if (p && !this.promptIds.has(p)) {
+      this.promptIds.add(p);
+      return promptEventId(AGENT, sessionId, p);
+    }
+    return deterministicId(AGENT, sessionId, baseId, 'prompt');
   }
 
   private spawn(out: AwEvent[], ctx: EventContext, parent: string, agentId: string, callId: string, time: string, ref: string): void {

@@ -5,7 +5,7 @@
 // and the shell's process id, so results wait for them until the end of the read.
 // Sub-agents: spawn_agent call, then collab_agent_spawn_end.new_thread_id (child rollout).
 import type { AwEvent } from '../../schema/index.js';
-import { exitCodeOf, fileEdits, normalizeHookPayload } from '../../transforms/normalize/hooks.js';
+import { exitCodeOf, fileEdits, normalizeHookPayload, promptEventId } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, lenientJson, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
 import { bump, obj, parseObjectLine, str, type ImportProblem, type LineReader } from './common.js';
@@ -44,6 +44,8 @@ export class CodexRolloutReader implements LineReader {
   private readonly pending = new Map<string, AwEvent>();
   private readonly execInfo = new Map<string, { exit?: number; pid?: string; command?: unknown }>();
   private readonly turnTexts = new Set<string>();
+  private turnId: string | undefined;
+  private turnPrompted = false;
   private lastTime: string | undefined;
   private cwd: string | undefined;
 
@@ -104,6 +106,7 @@ export class CodexRolloutReader implements LineReader {
     const ctx = this.context();
     if (type === 'turn_context') {
       if (str(p.model)) ctx.model = p.model as string;
+      this.newTurn(str(p.turn_id));
       if (str(p.cwd)) this.cwd = p.cwd as string;
       this.turnTexts.clear();
       bump(this.skipped, 'turn_context');
@@ -175,6 +178,7 @@ export class CodexRolloutReader implements LineReader {
       }
       if (pt === 'task_started') {
         this.turnTexts.clear();
+        this.newTurn(str(p.turn_id));
         bump(this.skipped, 'task_started');
         return out;
       }
@@ -216,11 +220,21 @@ export class CodexRolloutReader implements LineReader {
     return out;
   }
 
+  private newTurn(turnId: string | undefined): void {
+    if (turnId && turnId !== this.turnId) {
+      this.turnId = turnId;
+      this.turnPrompted = false;
+    }
+  }
+
   private prompt(out: AwEvent[], ctx: EventContext, text: string, time: string, ref: string, rid: string): void {
     const key = `p\u0000${text}`;
     if (this.turnTexts.has(key)) return;
     this.turnTexts.add(key);
-    this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user_message', prompt: { text, role: 'user' } }, { id: deterministicId(AGENT, ctx.sessionId, 'prompt', rid, text), ref }));
+    // The turn's first prompt shares its id with the UserPromptSubmit hook record (turn_id).
+    const id = this.turnId && !this.turnPrompted ? promptEventId(AGENT, ctx.sessionId, this.turnId) : deterministicId(AGENT, ctx.sessionId, 'prompt', rid, text);
+    this.turnPrompted = true;
+    this.emit(out, agentEvent(ctx, 'agent.prompt', time, { raw_type: 'user_message', prompt: { text, role: 'user' } }, { id, ref, ...(this.turnId ? { attributes: { turn_id: this.turnId } } : {}) }));
   }
 
   private response(out: AwEvent[], ctx: EventContext, text: string, time: string, ref: string, rid: string): void {

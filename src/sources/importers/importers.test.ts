@@ -173,6 +173,11 @@ test('hook payload logs: every generated and probe payload normalizes, ids agree
     const tx = importFile(agent, A('generated', dir, 'cred-exfil', file)).events;
     const txCalls = new Set(tx.filter((e) => e.kind === 'agent.tool.call').map((e) => e.id));
     for (const e of evs.filter((x) => x.kind === 'agent.tool.call')) assert.ok(txCalls.has(e.id!), `hook call ${e.agent?.tool?.call_id} has the transcript's id`);
+    // The prompt too (Claude prompt_id = transcript promptId, Codex turn_id).
+    const hookPrompt = evs.find((x) => x.kind === 'agent.prompt')!;
+    const txPrompt = tx.find((x) => x.kind === 'agent.prompt')!;
+    assert.equal(hookPrompt.agent?.prompt?.text, txPrompt.agent?.prompt?.text);
+    assert.equal(hookPrompt.id, txPrompt.id, `${agent}: one prompt, one id`);
   }
   const g = readFileSync(A('generated', 'gemini-cli-0.61.0', 'cred-exfil', 'hooks.jsonl'), 'utf8').trim().split('\n').flatMap((l) => normalizeHookPayload('gemini', JSON.parse(l)));
   const gk = kinds(g);

@@ -172,9 +172,13 @@ export function normalizeHookPayload(agentName: string, payload: unknown, opts: 
       out.push(agentEvent(ctx, kind, time, { raw_type, agent_id: agentId ?? s(p.subagent_id), ...(s(p.last_assistant_message) ? { response: { text: p.last_assistant_message as string } } : {}) }, { ...extra, attributes: a }));
       break;
     }
-    case 'agent.prompt':
-      out.push(agentEvent(ctx, kind, time, { raw_type, prompt: { text: s(p.prompt) ?? '', role: 'user' } }, extra));
+    case 'agent.prompt': {
+      // Claude's prompt_id (= transcript promptId) and Codex's turn_id identify the prompt in
+      // every channel, so the hook and transcript records of one prompt share an id.
+      const pid = agent === 'claude-code' ? s(p.prompt_id) : agent === 'codex' ? s(p.turn_id) : undefined;
+      out.push(agentEvent(ctx, kind, time, { raw_type, prompt: { text: s(p.prompt) ?? '', role: 'user' } }, pid ? { ...extra, id: promptEventId(agent, sessionId, pid) } : extra));
       break;
+    }
     case 'agent.response': {
       const text = s(p.last_assistant_message) ?? s(p.prompt_response) ?? s(p.text) ?? s(p.response);
       const finish = hookName === 'StopFailure' ? s(p.error) ?? 'error' : s(p.status);
@@ -240,6 +244,11 @@ export function normalizeHookPayload(agentName: string, payload: unknown, opts: 
       out.push(agentEvent(ctx, 'agent.telemetry', time, { raw_type, ...(toolName ? { tool: toolInfo(agent, toolName, callId, input) } : {}) }, { ...extra, attributes: { ...attributes, payload: p } }));
   }
   return out;
+}
+
+/** Id of the prompt event of a turn (Claude prompt_id / promptId, Codex turn_id) in every channel. */
+export function promptEventId(agent: string, sessionId: string, promptOrTurnId: string): string {
+  return deterministicId(agent, sessionId, 'prompt-of', promptOrTurnId);
 }
 
 /** Exit code from a tool response: Cursor `{exitCode}`, Codex `exit_code`, "Exit code: N" / "Process exited with code N" text. */

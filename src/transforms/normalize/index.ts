@@ -16,5 +16,5 @@ export {
   lenientJson,
 } from './vocabulary.js';
 export type { SupportedAgent, ToolCategory, ToolInfo, EventContext } from './vocabulary.js';
-export { normalizeHookPayload, hookEventKind, detectHookAgent, subagentSessionId, exitCodeOf, fileEdits } from './hooks.js';
+export { normalizeHookPayload, hookEventKind, detectHookAgent, subagentSessionId, exitCodeOf, fileEdits, promptEventId } from './hooks.js';
 export type { HookNormalizeOptions } from './hooks.js';
