@@ -465,7 +465,6 @@ export class AnalysisCache {
   constructor(private readonly max = 4096) {}
 
   private key(sql: string): string | undefined {
-    // eslint-disable-next-line no-control-regex
     if (sql.length > 4096 || !/^[\x01-\x7f]*$/.test(sql)) return undefined;
     return sql.replace(DIGITS, '\u0000');
   }
