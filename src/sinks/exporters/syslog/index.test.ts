@@ -2,6 +2,7 @@
 // escaping of hostile values, RFC 6587 octet counting, reconnect after a receiver restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import type { AwEvent } from '../../../schema/index.js';
 import { TcpReceiver, UdpReceiver, until } from '../testing/receivers.js';
 import { sampleEvents } from '../mapping/samples.js';
@@ -94,4 +95,43 @@ test('UDP: one message per datagram', async () => {
     assert.equal(JSON.parse(p[8]).event.action, events[i].kind);
   }
   await r.stop();
+});
+
+test('TLS (RFC 5425): the same framing inside TLS, server certificate verified against ca_file', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const tls = await import('node:tls');
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    t.skip('openssl is not installed (needed to make a test certificate)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'aw-syslog-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  let data = Buffer.alloc(0);
+  const server = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => s.on('data', (c: Buffer) => (data = Buffer.concat([data, c]))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const events = sampleEvents().slice(0, 5);
+  const s = createSyslogExporter({ type: 'syslog', name: 'tls', host: '127.0.0.1', port, tls: true, ca_file: cert });
+  for (const ev of events) s.write(ev);
+  await s.close();
+  await until(() => frames(data).length === 5, 5000, 'frames over TLS');
+  assert.deepEqual(
+    frames(data).map((m) => RFC5424.exec(m)![6]),
+    events.map((e) => e.kind),
+  );
+  // Without the CA the certificate is refused and nothing is sent.
+  const bad = createSyslogExporter({ type: 'syslog', name: 'tls2', host: '127.0.0.1', port, tls: true, close_timeout_ms: 300, retry: { max_attempts: 1 } });
+  bad.write(events[0]);
+  await bad.close();
+  assert.equal(bad.counters.sent, 0);
+  assert.match(bad.transport.lastError ?? '', /certificate/i);
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(dir, { recursive: true });
 });

@@ -11,7 +11,8 @@ export { SyslogSerializer, SyslogTcpTransport, SyslogUdpTransport, headerField, 
 
 export function createSyslogExporter(cfg: SyslogExporterConfig, ctx: ExporterContext = {}): ExporterSink {
   const ser = new SyslogSerializer({ facility: cfg.facility, appName: cfg.app_name, hostname: cfg.hostname, format: cfg.format, enterpriseId: cfg.enterprise_id });
-  const port = cfg.port ?? (cfg.protocol === 'udp' ? 514 : 601);
-  const transport = cfg.protocol === 'udp' ? new SyslogUdpTransport(cfg.host, port) : new SyslogTcpTransport(cfg.host, port);
+  if (cfg.tls && cfg.protocol === 'udp') throw new TypeError('tls applies to protocol tcp only');
+  const port = cfg.port ?? (cfg.protocol === 'udp' ? 514 : cfg.tls ? 6514 : 601);
+  const transport = cfg.protocol === 'udp' ? new SyslogUdpTransport(cfg.host, port) : new SyslogTcpTransport(cfg.host, port, cfg.tls ? { caFile: cfg.ca_file } : undefined);
   return new ExporterSink(sinkOptions(cfg, ser, transport, ctx, { batch: 200, flushMs: 200 }));
 }

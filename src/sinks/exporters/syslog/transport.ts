@@ -5,7 +5,9 @@
 // receiver dies can be lost in its socket buffer. We detect a closed peer before writing
 // (the 'end'/'close' events) and reconnect; use an HTTP exporter where at-least-once matters.
 // UDP (RFC 5426): one message per datagram; larger than 65,000 bytes is cut (counted in lastError).
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { ExportResponse, Transport } from '../core/types.js';
@@ -16,21 +18,25 @@ export class SyslogTcpTransport implements Transport {
   lastError?: string;
   private sock: Socket | undefined;
   private alive = false;
+  private readonly ca?: Buffer;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
+    private readonly tls?: { caFile?: string },
   ) {
-    this.target = `syslog+tcp://${host}:${port}`;
+    this.target = `syslog+${tls ? 'tls' : 'tcp'}://${host}:${port}`;
+    if (tls?.caFile) this.ca = readFileSync(tls.caFile);
   }
 
   private open(timeoutMs: number): Promise<Socket> {
     if (this.sock && this.alive) return Promise.resolve(this.sock);
     this.sock?.destroy();
     return new Promise((resolve, reject) => {
-      const s = connect({ host: this.host, port: this.port });
+      // RFC 5425: the same octet-counted stream inside TLS; the server certificate is verified.
+      const s = this.tls ? tlsConnect({ host: this.host, port: this.port, ca: this.ca, servername: isIP(this.host) ? undefined : this.host }) : connect({ host: this.host, port: this.port });
       const t = setTimeout(() => s.destroy(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs);
-      s.once('connect', () => {
+      s.once(this.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(t);
         this.sock = s;
         this.alive = true;
