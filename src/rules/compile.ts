@@ -23,6 +23,12 @@ export interface CompileEnv {
   lists: ReadonlyMap<string, string[]>;
   macros: ReadonlyMap<string, { node: CondNode; text: string }>;
   allowlists: ReadonlySet<string>;
+  /**
+   * Compiled macros shared by every rule of one load, each remembering its result for the
+   * last event it saw: rules evaluated one after another on the same event reuse it
+   * (credential_read, network_egress... appear in many rules).
+   */
+  macroCache?: Map<string, { pred: Pred; leaves: Array<{ leaf: Leaf; negated: boolean }> }>;
 }
 
 /** A leaf comparison kept for explanations. */
@@ -64,6 +70,65 @@ export function globToRegExp(glob: string, flags = ''): RegExp {
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
   return new RegExp(re + '$', 's' + flags);
+}
+
+/**
+ * A set of globs as closures: `*X` (suffix), `X*` (prefix) and plain values become string
+ * tests; the rest one alternation regex without a leading `^.*` (which backtracks over the
+ * whole string for every alternative).
+ */
+export function globSetMatcher(globs: readonly string[], caseless: boolean): (x: unknown) => boolean {
+  const norm = (s: string) => (caseless ? s.toLowerCase() : s);
+  const wild = (t: string) => /[*?[]/.test(t);
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  // Globs whose last path component is literal are bucketed by it: a path is tested only
+  // against the globs of its own basename (one Map lookup for most paths).
+  const byBase = new Map<string, Array<(s: string) => boolean>>();
+  const rest: string[] = [];
+  for (const g0 of globs) {
+    const g = norm(g0);
+    const cut = Math.max(g.lastIndexOf('/'), g.lastIndexOf('\\'));
+    const base = cut >= 0 ? g.slice(cut + 1) : undefined;
+    if (!wild(g)) exact.add(g);
+    else if (base !== undefined && base !== '' && !wild(base)) {
+      const head = g.slice(0, cut + 1);
+      let test: (s: string) => boolean;
+      if (head.startsWith('*') && !wild(head.slice(1))) {
+        const suf = g.slice(1);
+        test = (s) => s.endsWith(suf);
+      } else {
+        const re = globToRegExp(g);
+        test = (s) => re.test(s);
+      }
+      const list = byBase.get(base) ?? [];
+      list.push(test);
+      byBase.set(base, list);
+    } else if (g.endsWith('*') && !wild(g.slice(0, -1))) prefixes.push(g.slice(0, -1));
+    else rest.push(g);
+  }
+  const re = rest.length
+    ? new RegExp(
+        rest
+          .map((g) => {
+            const src = globToRegExp(g).source;
+            return g.startsWith('*') ? src.replace(/^\^\.\*/, '') : src;
+          })
+          .join('|'),
+        's',
+      )
+    : undefined;
+  return (x) => {
+    const s = norm(str(x));
+    if (exact.has(s)) return true;
+    if (byBase.size) {
+      const cut = Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\'));
+      const tests = byBase.get(cut >= 0 ? s.slice(cut + 1) : s);
+      if (tests) for (const t of tests) if (t(s)) return true;
+    }
+    for (const pre of prefixes) if (s.startsWith(pre)) return true;
+    return re !== undefined && re.test(s);
+  };
 }
 
 /** A CIDR set over IPv4 and IPv6 (node's BlockList); throws on a bad block. */
@@ -163,11 +228,8 @@ export function compileCondition(root: CondNode, env: CompileEnv, srcText: strin
       case 'pmatch':
         return (x) => { const s = str(x); return vals.some((v) => s === v || s.startsWith(v.endsWith('/') ? v : v + '/')); };
       case 'glob':
-      case 'iglob': {
-        // One alternation regex: one test per value instead of one per glob.
-        const re = new RegExp(vals.map((v) => globToRegExp(v).source).join('|'), op === 'iglob' ? 'is' : 's');
-        return (x) => re.test(str(x));
-      }
+      case 'iglob':
+        return globSetMatcher(vals, op === 'iglob');
       case 'matches':
       case 'imatches': {
         const res = vals.map((v, i) => {
@@ -177,7 +239,14 @@ export function compileCondition(root: CondNode, env: CompileEnv, srcText: strin
             throw new CompileError('RULE_REGEX', values[Math.min(i, values.length - 1)]?.at ?? at, `bad regular expression: ${(e as Error).message}`);
           }
         });
-        return res.length === 1 ? (x) => res[0].test(str(x)) : (x) => { const s = str(x); return res.some((r) => r.test(s)); };
+        if (res.length === 1) return (x) => res[0].test(str(x));
+        // One alternation instead of N scans (measured ~5x on the default pack's pattern
+        // lists); kept separate when a pattern uses backreferences, whose numbers would shift.
+        if (!vals.some((v) => /\\[1-9]|\\k</.test(v))) {
+          const all = new RegExp(vals.map((v) => `(?:${v})`).join('|'), op === 'imatches' ? 'i' : '');
+          return (x) => all.test(str(x));
+        }
+        return (x) => { const s = str(x); return res.some((r) => r.test(s)); };
       }
       case 'cidr': {
         let bl: BlockList;
@@ -236,7 +305,26 @@ export function compileCondition(root: CondNode, env: CompileEnv, srcText: strin
         if (!m) throw new CompileError('RULE_MACRO_UNKNOWN', n.at, `unknown macro '${n.name}'`);
         if (stack.includes(n.name)) throw new CompileError('RULE_MACRO_CYCLE', n.at, `macro cycle: ${[...stack, n.name].join(' -> ')}`);
         try {
-          return compile(m.node, negated, [...stack, n.name]);
+          const key = `${n.name}\u0000${negated}`;
+          const cached = env.macroCache?.get(key);
+          if (cached) {
+            leaves.push(...cached.leaves);
+            return cached.pred;
+          }
+          const before = leaves.length;
+          const inner = compile(m.node, negated, [...stack, n.name]);
+          let lastEv: AwEvent | undefined;
+          let lastCx: EvalContext | undefined;
+          let lastRes = false;
+          const pred: Pred = (ev, cx) => {
+            if (ev === lastEv && cx === lastCx) return lastRes;
+            lastRes = inner(ev, cx);
+            lastEv = ev;
+            lastCx = cx;
+            return lastRes;
+          };
+          env.macroCache?.set(key, { pred, leaves: leaves.slice(before) });
+          return pred;
         } catch (e) {
           if (e instanceof CompileError && stack.length === 0) throw new CompileError(e.code, n.at, `in macro '${n.name}': ${e.message}`);
           throw e;

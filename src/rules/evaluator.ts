@@ -181,10 +181,11 @@ export class Evaluator {
     const key = keyOf(ev, spec.by);
     if (key === undefined) return undefined;
     const state = this.lru(this.seqState, r);
-    const now = eventMs(ev);
     const pending = commit ? state.get(key) : state.peek(key);
     let done: AwEvent[] | undefined;
+    let now = 0;
     if (pending) {
+      now = eventMs(ev);
       const live = pending.filter((p) => now - p.startMs <= spec.withinMs && now >= p.startMs - 1000);
       const next: Partial[] = [];
       for (const p of live) {
@@ -208,7 +209,7 @@ export class Evaluator {
       const first = spec.steps[0];
       if ((first.kinds === null || first.kinds.has(ev.kind)) && first.pred(ev, this.cx)) {
         const list = state.get(key) ?? [];
-        list.push({ step: 1, startMs: now, events: [ev] });
+        list.push({ step: 1, startMs: pending ? now : eventMs(ev), events: [ev] });
         if (list.length > this.maxPending) {
           list.shift();
           this.counters.stateEvicted++;

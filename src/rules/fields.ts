@@ -53,14 +53,22 @@ function dirname(p: string): string {
   return i > 0 ? p.slice(0, i) : i === 0 ? p.slice(0, 1) : '';
 }
 
+// Many rules read the same tool input as text: serialize each object once (weakly held).
+const textMemo = new WeakMap<object, string | undefined>();
+
 function textOf(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
+  if (typeof v !== 'object') return String(v);
+  if (textMemo.has(v)) return textMemo.get(v);
+  let t: string | undefined;
   try {
-    return JSON.stringify(v);
+    t = JSON.stringify(v);
   } catch {
-    return undefined;
+    t = undefined;
   }
+  textMemo.set(v, t);
+  return t;
 }
 
 function isUnder(path: string, dir: string): boolean {

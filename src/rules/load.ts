@@ -300,13 +300,13 @@ export function loadRules(sources: readonly RuleSource[]): RuleLoadResult {
       else throw e;
     }
   }
-  const env = { lists, macros, allowlists: new Set(allowlists.keys()) };
+  const env = { lists, macros, allowlists: new Set(allowlists.keys()), macroCache: new Map() };
   // Macro bodies compile inside each rule, but their own errors are reported at the macro.
   for (const [name, m] of macroDecls) {
     const parsed = macros.get(name);
     if (!parsed) continue;
     try {
-      compileCondition(parsed.node, env, m.text);
+      compileCondition(parsed.node, { ...env, macroCache: undefined }, m.text);
     } catch (e) {
       if (e instanceof CompileError) {
         const p = conditionPos(m.item, m.loc, m.text, e.at);

@@ -17,12 +17,13 @@ function throughput(rs: RuleSet, evs: AwEvent[]): { rate: number; alerts: number
   const det = new Detector(rs, cfg);
   let alerts = 0;
   (globalThis as { gc?: () => void }).gc?.();
-  const t0 = performance.now();
+  const c0 = process.cpuUsage(); // CPU time: the shared machines are oversubscribed
   for (const e of evs) {
     const r = det.apply(e);
     if (Array.isArray(r)) alerts += r.length - 1;
   }
-  return { rate: evs.length / ((performance.now() - t0) / 1000), alerts };
+  const c = process.cpuUsage(c0);
+  return { rate: evs.length / ((c.user + c.system) / 1e6), alerts };
 }
 
 const base = generate(200_000);
@@ -39,16 +40,21 @@ console.log(`detect transform (default pack): ${Math.round(rules.rate).toLocaleS
 
 // Paced arrival: events are due at i/rate seconds; a 1 ms timer delivers whatever is due
 // (a sensor ring buffer delivers batches). Latency = alert emitted - trigger's due time.
+const processing: number[] = [];
 async function paced(rate: number, seconds: number): Promise<number[]> {
   const evs = clone(generate(rate * seconds, 7));
   const pipe = new Pipeline([new Detector(pack, cfg)], [new NoopSink()]);
   const due = new Map<string, number>();
+  const handed = new Map<string, number>();
   const lat: number[] = [];
   pipe.onEvent((e) => {
     if (e.kind !== 'alert') return;
     const ids = e.alert!.trigger_ids ?? [];
-    const d = due.get(ids[ids.length - 1]);
+    const last = ids[ids.length - 1];
+    const d = due.get(last);
     if (d !== undefined) lat.push(performance.now() - d);
+    const h = handed.get(last);
+    if (h !== undefined) processing.push(performance.now() - h);
   });
   const t0 = performance.now();
   let i = 0;
@@ -57,6 +63,7 @@ async function paced(rate: number, seconds: number): Promise<number[]> {
       const n = Math.min(evs.length, Math.floor(((performance.now() - t0) / 1000) * rate));
       for (; i < n; i++) {
         due.set(evs[i].id!, t0 + (i / rate) * 1000);
+        handed.set(evs[i].id!, performance.now());
         pipe.emit(evs[i]);
       }
       if (i < evs.length) setTimeout(tick, 1);
@@ -67,6 +74,10 @@ async function paced(rate: number, seconds: number): Promise<number[]> {
   return lat.sort((a, b) => a - b);
 }
 
+// Warm the compiled rules (shared by every Detector over this pack) before the paced run.
+throughput(pack, clone(generate(50_000, 3)));
 const lat = await paced(10_000, 3);
-const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+const q = (p: number, a = lat) => a[Math.min(a.length - 1, Math.floor(p * a.length))] ?? NaN;
+processing.sort((a, b) => a - b);
 console.log(`event-to-alert latency at 10,000 events/s for 3 s: ${lat.length} alerts; p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, max ${q(1).toFixed(2)} ms (goal p99 <= 100 ms: ${q(0.99) <= 100 ? 'met' : 'NOT met'})`);
+console.log(`  of which processing (hand-off to alert): p50 ${q(0.5, processing).toFixed(3)} ms, p99 ${q(0.99, processing).toFixed(3)} ms; the rest is timer/scheduler delay on this machine`);
