@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { AwError } from '../../core/errors.js';
 import type { AwEvent } from '../../schema/index.js';
 import { openStore } from '../../sinks/store/index.js';
-import { formatProblem, importPath, storeImported, type ImportResult } from '../../sources/importers/index.js';
+import { emptyResult, formatProblem, importFileSafe, importFiles, mergeResult, storeImported, type ImportResult } from '../../sources/importers/index.js';
 import { importVibes } from '../../sources/vibes/index.js';
 import { redactorFromConfig, type RedactionConfig } from '../../transforms/redact/index.js';
 import type { Command } from '../context.js';
@@ -38,34 +38,42 @@ Exit status: 0 clean, 1 some lines were malformed, 2 usage error.`,
     const [agent, path] = positionals;
     if (!agent || !path) throw new AwError('USAGE', 'usage: agentwarden import <claude|codex|gemini|cursor|vibes> PATH');
     if (!existsSync(path)) throw new AwError('USAGE', `no such file or directory: ${path}`);
-    let result: ImportResult;
+    // One file at a time: memory stays bounded by the largest file, not the whole tree.
+    const result = emptyResult();
+    const kinds: Record<string, number> = {};
     let vibesReport: Record<string, unknown> | undefined;
-    if (agent === 'vibes') {
-      const r = importVibes(path);
-      result = r.result;
-      vibesReport = r.report as unknown as Record<string, unknown>;
-    } else result = importPath(agent, path);
-    for (const p of result.problems) ctx.err.write(`${termSafe(formatProblem(p))}\n`);
     let stored = 0;
     let duplicates = 0;
-    if (!values['dry-run'] && result.events.length) {
-      const store = openStore(ctx.paths, ctx.config.store ?? {});
-      try {
-        // Same redaction as the live channels, before anything is stored.
-        const redactor = redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
-        const r = storeImported(store, result.events, { transform: redactor });
-        stored = r.stored;
-        duplicates = r.duplicates;
-      } finally {
-        store.close();
+    let evCount = 0;
+    const dry = Boolean(values['dry-run']);
+    const store = dry ? undefined : openStore(ctx.paths, ctx.config.store ?? {});
+    // Same redaction as the live channels, before anything is stored.
+    const redactor = dry ? undefined : redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
+    const take = (r: ImportResult) => {
+      for (const p of r.problems) ctx.err.write(`${termSafe(formatProblem(p))}\n`);
+      for (const [k, n] of Object.entries(countKinds(r.events))) kinds[k] = (kinds[k] ?? 0) + n;
+      if (store && r.events.length) {
+        const s = storeImported(store, r.events, { transform: redactor });
+        stored += s.stored;
+        duplicates += s.duplicates;
       }
+      mergeResult(result, { ...r, events: [] });
+      evCount += r.events.length;
+    };
+    try {
+      if (agent === 'vibes') {
+        const r = importVibes(path);
+        vibesReport = r.report as unknown as Record<string, unknown>;
+        take(r.result);
+      } else for (const f of importFiles(agent, path)) take(importFileSafe(agent, f));
+    } finally {
+      store?.close();
     }
-    const kinds = countKinds(result.events);
     const json = ctx.json || values.json;
     if (json) {
-      ctx.out.write(`${JSON.stringify({ files: result.files, lines: result.lines, events: result.events.length, stored, already_stored: duplicates, problems: result.problems.length, kinds, skipped: result.skipped, ...(vibesReport ? { vibes: vibesReport } : {}) })}\n`);
+      ctx.out.write(`${JSON.stringify({ files: result.files, lines: result.lines, events: evCount, stored, already_stored: duplicates, problems: result.problems.length, kinds, skipped: result.skipped, ...(vibesReport ? { vibes: vibesReport } : {}) })}\n`);
     } else {
-      ctx.out.write(`read ${result.files} file(s), ${result.lines} record(s): ${result.events.length} event(s); stored ${stored}, already stored ${duplicates}; ${result.problems.length} malformed line(s)\n`);
+      ctx.out.write(`read ${result.files} file(s), ${result.lines} record(s): ${evCount} event(s); stored ${stored}, already stored ${duplicates}; ${result.problems.length} malformed line(s)\n`);
       for (const [k, n] of Object.entries(kinds).sort()) ctx.out.write(`  ${k.padEnd(22)} ${n}\n`);
       if (vibesReport) ctx.out.write(`vibes: ${termSafe(JSON.stringify(vibesReport))}\n`);
     }

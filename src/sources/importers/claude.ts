@@ -25,7 +25,11 @@ export class ClaudeTranscriptReader implements LineReader {
   private readonly promptIds = new Set<string>();
   private lastTime: string | undefined;
 
-  constructor(private readonly file: string) {}
+  /** `fallbackTime`: time for hook-log lines that carry none (import: the file's mtime; live: now). */
+  constructor(
+    private readonly file: string,
+    private readonly fallbackTime?: string,
+  ) {}
 
   private emit(out: AwEvent[], ev: AwEvent): void {
     if (ev.id && this.seenIds.has(ev.id)) return;
@@ -40,7 +44,7 @@ export class ClaudeTranscriptReader implements LineReader {
     const ref = `${this.file}:${lineNo}`;
     // Hook payload logs (hooks.jsonl, probe captures) share the importer.
     if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime, sourceName: 'claude-code-hook-log' })) {
+      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'claude-code-hook-log' })) {
         ev.source.type = 'import';
         this.emit(out, ev);
       }

@@ -49,7 +49,11 @@ export class CodexRolloutReader implements LineReader {
   private lastTime: string | undefined;
   private cwd: string | undefined;
 
-  constructor(private readonly file: string) {}
+  /** `fallbackTime`: time for hook-log lines that carry none (import: the file's mtime; live: now). */
+  constructor(
+    private readonly file: string,
+    private readonly fallbackTime?: string,
+  ) {}
 
   private emit(out: AwEvent[], ev: AwEvent): void {
     if (ev.id && this.seenIds.has(ev.id)) return;
@@ -71,7 +75,7 @@ export class CodexRolloutReader implements LineReader {
     const out: AwEvent[] = [];
     const ref = `${this.file}:${lineNo}`;
     if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime, sourceName: 'codex-hook-log' })) {
+      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'codex-hook-log' })) {
         ev.source.type = 'import';
         this.emit(out, ev);
       }

@@ -3,7 +3,7 @@ export { ClaudeTranscriptReader } from './claude.js';
 export { CodexRolloutReader } from './codex.js';
 export { GeminiChatReader, readGeminiJson } from './gemini.js';
 export { CursorTranscriptReader } from './cursor.js';
-export { importPath, importFile, readerFor, acceptsFile } from './import.js';
+export { importPath, importFile, importFiles, importFileSafe, readerFor, acceptsFile } from './import.js';
 export { storeImported, ensureLedger, knownIds } from './ledger.js';
 export type { StoreImportResult, StoreImportOptions } from './ledger.js';
 export { blockedReason } from './blocked.js';
