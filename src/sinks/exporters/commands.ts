@@ -9,7 +9,7 @@ import { nowTime, parseTimeBound, type AwEvent } from '../../schema/index.js';
 import { openStoreReadonly, type EventQuery } from '../store/index.js';
 import type { ExporterConfig } from './config.js';
 import type { ExporterSink } from './core/sink.js';
-import { createExporters } from './factory.js';
+import { createExporters, deliverOnce } from './factory.js';
 
 function configured(ctx: CliContext): ExporterConfig[] {
   return ctx.config.exporters ?? [];
@@ -83,9 +83,8 @@ function timeoutMs(v: string | undefined, def: number): number {
 async function testCmd(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { timeout: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
   const t = timeoutMs(values.timeout, 10_000);
-  const cfgs = select(configured(ctx), positionals).map((c) => ({ ...c, filter: undefined, close_timeout_ms: t, retry: { ...c.retry, max_attempts: 1 } }));
+  const cfgs = select(configured(ctx), positionals);
   if (!cfgs.length) throw new AwError('USAGE', 'no exporters configured (see docs/exporters.md)');
-  const sinks = createExporters(cfgs as ExporterConfig[]);
   const host = ctx.config.host?.name ?? hostname();
   const ev: AwEvent = {
     id: `aw-exporter-test-${Date.now()}`,
@@ -95,9 +94,8 @@ async function testCmd(args: string[], ctx: CliContext): Promise<number> {
     source: { type: 'cli', name: 'exporters-test' },
     alert: { rule_id: 'AW-EXPORTER-TEST', title: 'AgentWarden exporter test', severity: 'info', message: 'test event sent by `agentwarden exporters test`; no action needed' },
   };
-  for (const s of sinks) s.write(ev);
-  await Promise.all(sinks.map((s) => s.close()));
-  const results = sinks.map((s) => ({ name: s.name, target: s.transport.target, ok: s.counters.sent === 1, error: s.counters.sent === 1 ? undefined : (s.transport.lastError ?? 'not delivered') }));
+  const delivered = await deliverOnce(cfgs, [ev], { timeoutMs: t, ignoreFilters: true });
+  const results = delivered.map((d) => ({ name: d.name, target: d.target, ok: d.sent === 1, error: d.error }));
   if (ctx.json || values.json) ctx.out.write(`${JSON.stringify(results)}\n`);
   else ctx.out.write(table(['NAME', 'TARGET', 'RESULT'], results.map((r) => [r.name, r.target, r.ok ? 'delivered' : `FAILED: ${r.error}`]), 100));
   return results.every((r) => r.ok) ? 0 : 1;

@@ -336,7 +336,8 @@ export class ExporterSink implements Sink {
       if (this.counters.state !== 'retrying') this.report(`${this.transport.target} unavailable, buffering: ${res.reason ?? this.transport.lastError ?? ''}`);
       this.counters.state = 'retrying';
       this.counters.retries++;
-      const wait = Math.max(isRetryable(res) ? res.retryInMs ?? 0 : 0, delay);
+      // Retry-After is honoured between rounds too, within the same cap (a server cannot park us for a day).
+      const wait = Math.max(Math.min(isRetryable(res) ? res.retryInMs ?? 0 : 0, Math.max(this.outage.max, 60_000)), delay);
       delay = Math.min(this.outage.max, delay * 2);
       await this.sleep(this.closing ? Math.min(wait, 250) : wait);
     }
