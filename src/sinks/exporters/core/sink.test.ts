@@ -203,3 +203,18 @@ test('a 413 splits the batch until the receiver accepts the pieces', async () =>
   await s.close();
   await r.stop();
 });
+
+test('an unserializable event is counted alone; the rest of its batch is delivered', async () => {
+  const r = await new HttpReceiver().start();
+  const errors: string[] = [];
+  const s = sink(r.url, { onError: (m) => errors.push(m) });
+  const bad = ev(3, { attributes: { big: 10n } as unknown as Record<string, unknown> });
+  for (let i = 0; i < 6; i++) s.write(i === 3 ? bad : ev(i));
+  await s.flush();
+  assert.equal(s.counters.dropped.serialize_error, 1);
+  assert.equal(s.counters.sent, 5);
+  assert.deepEqual(ids(r), ['e0', 'e1', 'e2', 'e4', 'e5']);
+  assert.match(errors[0], /cannot serialize 1 event/);
+  await s.close();
+  await r.stop();
+});

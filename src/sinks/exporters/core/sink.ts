@@ -273,8 +273,24 @@ export class ExporterSink implements Sink {
     try {
       bytes = this.serializer.serialize(batch);
     } catch (err) {
-      this.counters.dropped.serialize_error += batch.length;
-      this.report(`cannot serialize a batch of ${batch.length}: ${(err as Error).message}`);
+      // One unserializable event (a cycle or a BigInt in `attributes`) must not cost the
+      // whole batch: keep the events that serialize alone, count the others.
+      const good = batch.filter((ev) => {
+        try {
+          this.serializer.serialize([ev]);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const bad = batch.length - good.length;
+      this.counters.dropped.serialize_error += bad;
+      this.report(`cannot serialize ${bad} event(s): ${(err as Error).message}`);
+      if (!good.length || bad === 0) {
+        if (bad === 0) this.counters.dropped.serialize_error += batch.length; // fails only as a batch
+        return;
+      }
+      await this.deliver(good);
       return;
     }
     let delay = this.outage.initial;
