@@ -133,7 +133,10 @@ export class RuleContext implements EvalContext {
     if (ev.kind === 'agent.subagent.spawn' && ev.agent?.subagent?.session_id) this.setDepth(ev.agent.subagent.session_id, this.depthOf(s.id) + 1);
     if (ev.kind !== 'agent.session.start') return;
     const a = ev.attributes;
-    const ws = (typeof a?.workspace === 'string' && a.workspace) || (typeof a?.cwd === 'string' && a.cwd) || ev.process?.cwd;
+    // Hook sources keep the agent's payload (with its cwd) under attributes.payload.
+    const payload = a?.payload as Record<string, unknown> | undefined;
+    const ws =
+      (typeof a?.workspace === 'string' && a.workspace) || (typeof a?.cwd === 'string' && a.cwd) || (typeof payload?.cwd === 'string' && payload.cwd) || ev.process?.cwd;
     if (!ws) return;
     if (this.learned.size >= this.maxLearned) this.learned.delete(this.learned.keys().next().value as string);
     this.learned.set(s.id, ws);
