@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AwError } from '../../core/errors.js';
-import type { AwEvent } from '../../schema/index.js';
+import { validateEvent, type AwEvent } from '../../schema/index.js';
+import { agentKindOf } from '../../transforms/normalize/index.js';
 import { openStore } from '../../sinks/store/index.js';
 import { emptyResult, formatProblem, importFileSafe, importFiles, mergeResult, storeImported, type ImportResult } from '../../sources/importers/index.js';
 import { importVibes } from '../../sources/vibes/index.js';
@@ -37,6 +38,7 @@ Exit status: 0 clean, 1 some lines were malformed, 2 usage error.`,
     const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true });
     const [agent, path] = positionals;
     if (!agent || !path) throw new AwError('USAGE', 'usage: agentwarden import <claude|codex|gemini|cursor|vibes> PATH');
+    if (agent !== 'vibes' && !agentKindOf(agent)) throw new AwError('USAGE', `unknown source '${agent}' (expected claude, codex, gemini, cursor or vibes)`);
     if (!existsSync(path)) throw new AwError('USAGE', `no such file or directory: ${path}`);
     // One file at a time: memory stays bounded by the largest file, not the whole tree.
     const result = emptyResult();
@@ -50,6 +52,12 @@ Exit status: 0 clean, 1 some lines were malformed, 2 usage error.`,
     // Same redaction as the live channels, before anything is stored.
     const redactor = dry ? undefined : redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
     const take = (r: ImportResult) => {
+      // A last guard: every event must satisfy the published schema before it is stored.
+      r.events = r.events.filter((ev) => {
+        const v = validateEvent(ev);
+        if (!v.ok) r.problems.push({ file: ev.source.ref ?? path, line: 0, reason: `dropped an event that fails the schema: ${v.reason}` });
+        return v.ok;
+      });
       for (const p of r.problems) ctx.err.write(`${termSafe(formatProblem(p))}\n`);
       for (const [k, n] of Object.entries(countKinds(r.events))) kinds[k] = (kinds[k] ?? 0) + n;
       if (store && r.events.length) {

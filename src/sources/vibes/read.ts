@@ -6,7 +6,7 @@
 // is restored as is (the VIBES fields beside it stay valid for other readers).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AwEvent } from '../../schema/index.js';
+import { validateEvent, type AwEvent } from '../../schema/index.js';
 import { agentEvent, deterministicId, isoTime, type EventContext, type ToolCategory } from '../../transforms/normalize/vocabulary.js';
 import { bump, obj, parseObjectLine, str, type ImportProblem, type ImportResult } from '../importers/common.js';
 import { annotationIdCheck, manifestHashRule, sha256Hex, type HashRule } from './hash.js';
@@ -15,7 +15,7 @@ export interface VibesReport {
   dir: string;
   config?: { standard?: string; standard_version?: string; assurance_level?: string; project_name?: string };
   manifest: { entries: number; by_type: Record<string, number>; hash_rules: Record<HashRule, number>; mismatched_keys: string[] };
-  annotations: { records: number; by_type: Record<string, number>; annotation_ids: Record<string, number>; unresolved_refs: number; restored_events: number };
+  annotations: { records: number; by_type: Record<string, number>; annotation_ids: Record<string, number>; unresolved_refs: number; restored_events: number; restore_rejected: number };
   attestation?: { subjects: Array<{ name: string; expected?: string; actual?: string; ok: boolean }> };
 }
 
@@ -52,11 +52,20 @@ function readJson(file: string, problems: ImportProblem[]): Record<string, unkno
   }
 }
 
-function restoredEvent(rec: Record<string, unknown>): AwEvent | undefined {
+/**
+ * The event our exporter embedded, if the record has one that is a valid agent event.
+ * A VIBES directory is attacker-controlled (it sits in a repository): only agent.* kinds
+ * that pass the event schema are restored, so a planted file cannot add kernel records,
+ * alerts or gateway events; anything else falls back to the native VIBES mapping.
+ */
+function restoredEvent(rec: Record<string, unknown>): AwEvent | 'rejected' | undefined {
   const x = obj(rec.x_agentwarden);
-  const ev = obj(x?.event);
-  if (ev && typeof ev.kind === 'string' && typeof ev.time === 'string' && obj(ev.source)) return ev as unknown as AwEvent;
-  return undefined;
+  if (!x) return undefined;
+  const ev = obj(x.event);
+  if (!ev || typeof ev.kind !== 'string' || !ev.kind.startsWith('agent.')) return 'rejected';
+  const { seq: _seq, ...rest } = ev;
+  const v = validateEvent(rest);
+  return v.ok ? v.event : 'rejected';
 }
 
 /** Reads a VIBES directory into events plus a verification report. */
@@ -68,7 +77,7 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
   const report: VibesReport = {
     dir,
     manifest: { entries: 0, by_type: {}, hash_rules: { with_type: 0, without_type: 0, neither: 0 }, mismatched_keys: [] },
-    annotations: { records: 0, by_type: {}, annotation_ids: {}, unresolved_refs: 0, restored_events: 0 },
+    annotations: { records: 0, by_type: {}, annotation_ids: {}, unresolved_refs: 0, restored_events: 0, restore_rejected: 0 },
   };
   let lines = 0;
   let files = 0;
@@ -153,7 +162,7 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
   const restoredHashes = new Set<string>();
   for (const { rec } of records) {
     const x = obj(rec.x_agentwarden);
-    if (x && Array.isArray(x.entries)) for (const h of x.entries) if (typeof h === 'string') restoredHashes.add(h);
+    if (x && Array.isArray(x.entries) && typeof restoredEvent(rec) === 'object') for (const h of x.entries) if (typeof h === 'string') restoredHashes.add(h);
   }
   const make = (kind: AwEvent['kind'], ctx: EventContext | undefined, time: string, agent: NonNullable<AwEvent['agent']>, id: string, ref: string, attributes: Record<string, unknown>, file?: AwEvent['file']): AwEvent => {
     if (ctx) return agentEvent(ctx, kind, time, agent, { id, ref, attributes, file });
@@ -193,7 +202,8 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
     bump(report.annotations.by_type, type);
     bump(report.annotations.annotation_ids, annotationIdCheck(rec));
     const restored = restoredEvent(rec);
-    if (restored) {
+    if (restored === 'rejected') report.annotations.restore_rejected++;
+    else if (restored) {
       report.annotations.restored_events++;
       events.push(restored);
       continue;

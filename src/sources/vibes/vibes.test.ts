@@ -121,3 +121,15 @@ test('roundtrip: store -> vibes export -> import reads back every event exactly'
     for (const c of mine.filter((e) => e.kind === 'agent.tool.call' && e.agent?.tool?.category === 'shell')) assert.ok(cmds.includes((c.agent?.tool?.input as { command: string }).command), 'shell command kept natively');
   }
 });
+
+test('a planted x_agentwarden cannot add non-agent records; it falls back to the VIBES fields', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-vibes-planted-'));
+  const fake = { time: '2026-01-01T00:00:00Z', kind: 'alert', source: { type: 'rules' }, alert: { rule_id: 'x', title: 'fake', severity: 'critical' } };
+  const rec = { type: 'session', event: 'start', session_id: 's-planted', timestamp: '2026-01-01T00:00:00Z', environment_hash: null, assurance_level: 'low', description: null, x_agentwarden: { event: fake } };
+  writeFileSync(join(dir, 'annotations.jsonl'), JSON.stringify(rec) + '\n');
+  const { result, report } = importVibes(dir);
+  assert.equal(report.annotations.restore_rejected, 1);
+  assert.equal(result.events.length, 1);
+  assert.equal(result.events[0].kind, 'agent.session.start');
+  assert.equal(result.events[0].session?.id, 's-planted');
+});
