@@ -268,3 +268,20 @@ test('ProofTree gives the reference MerkleTree roots and proofs at every size up
     }
   }
 });
+
+test('values the store keeps as salted commitments stay committed in the bundle', () => {
+  const story = buildStory();
+  try {
+    const secretPrompt = 'my password is hunter2-do-not-leak';
+    story.store.appendBatch([{ event: { time: new Date().toISOString(), kind: 'agent.prompt', source: { type: 'hook' }, session: { id: story.s1, agent: { kind: 'claude-code' } }, agent: { prompt: { text: secretPrompt } } }, commit: ['agent.prompt.text'] }]);
+    const inc = openIncident(story.store, { sessions: [story.s1] });
+    const key = newKey('e');
+    const out = join(mkdtempSync(join(tmpdir(), 'aw-commit-')), 'b');
+    sealIncident(story.store, { incidentId: inc.id, key, out, storePublicKeyPem: readFileSync(join(story.paths.keysDir, 'store-ed25519.pub.pem'), 'utf8'), toolVersion: 't' });
+    for (const f of files(out)) assert.ok(!readFileSync(join(out, f), 'utf8').includes('hunter2'), `${f} leaks a committed value`);
+    assert.match(readFileSync(join(out, 'tool-traces.jsonl'), 'utf8'), /"\$commit":"sha256:[0-9a-f]{64}"/);
+    assert.ok(verifyBundle(out, { keys: [key.publicKey] }).ok);
+  } finally {
+    story.store.close();
+  }
+});

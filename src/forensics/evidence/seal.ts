@@ -86,12 +86,6 @@ export function sigstoreBundleText(env: DsseEnvelope, sigIndex: number): string 
   )}\n`;
 }
 
-function jsonl(items: unknown[]): string {
-  let s = '';
-  for (const i of items) s += `${JSON.stringify(i)}\n`;
-  return s;
-}
-
 const AGENT_TRACE_KINDS = new Set(['agent.prompt', 'agent.response', 'agent.tool.call', 'agent.tool.result', 'agent.subagent.spawn', 'agent.decision', 'agent.session.start', 'agent.session.end', 'agent.file.edit']);
 
 export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
@@ -168,10 +162,19 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
     put('proofs.jsonl', proofs);
     put('checkpoint.note', cp.note);
     put('store-key.pub.pem', pub);
-    put('tool-traces.jsonl', jsonl(events.filter((e) => AGENT_TRACE_KINDS.has(e.kind))));
+    // Traces, gateway logs and alerts are the stored canonical bodies themselves: no
+    // re-serialization, and values the store keeps as salted commitments (redaction) stay
+    // committed in the bundle.
+    const bodyOf = (e: StoredEvent): string => bodies.get(e.seq) ?? store.rawBody(e.seq)!;
+    const lines = (list: StoredEvent[]) => {
+      let out = '';
+      for (const e of list) out += `${bodyOf(e)}\n`;
+      return out;
+    };
+    put('tool-traces.jsonl', lines(events.filter((e) => AGENT_TRACE_KINDS.has(e.kind))));
     const gw = events.filter((e) => e.kind.startsWith('gateway.') || (e.agent?.tool && (e.agent.tool.mcp_server || e.agent.tool.category === 'mcp' || e.agent.tool.name.startsWith('mcp__'))));
-    if (gw.length) put('gateway-logs.jsonl', jsonl(gw));
-    put('alerts.jsonl', jsonl(events.filter((e) => e.kind === 'alert')));
+    if (gw.length) put('gateway-logs.jsonl', lines(gw));
+    put('alerts.jsonl', lines(events.filter((e) => e.kind === 'alert')));
     let snaps: SnapshotEntry[] = [];
     const snapIndex = join(inc.evidence_dir, 'snapshots.json');
     if (existsSync(snapIndex)) snaps = JSON.parse(readFileSync(snapIndex, 'utf8')) as SnapshotEntry[];

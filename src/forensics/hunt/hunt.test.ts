@@ -17,6 +17,8 @@ test('hunt finds the sessions by file, host, command, model, IoC and MCP server;
     assert.deepEqual(ids({ file: story.credPath }), [story.s1]);
     assert.deepEqual(ids({ file: `${story.workspace}/` }), [story.s2]);
     assert.deepEqual(ids({ host: '127.0.0.1' }), [story.s1]);
+    assert.deepEqual(ids({ host: `127.0.0.1:${story.port}` }), [story.s1]);
+    assert.deepEqual(ids({ host: '127.0.0.1:1' }), []);
     assert.deepEqual(ids({ command: 'curl -s -d' }), [story.s1]);
     assert.deepEqual(ids({ model: 'claude-sonnet-4-5' }), [story.s1]);
     assert.deepEqual(ids({ model: 'gpt-5' }), ['other']);

@@ -63,10 +63,13 @@ export function hunt(store: EventStore, q: HuntQuery): HuntHit[] {
     });
   }
   if (q.host !== undefined) {
-    const h = q.host.toLowerCase();
+    // HOST:PORT (not an IPv6 literal) narrows to the port.
+    const hp = /^([^:[\]]+):(\d+)$/.exec(q.host) ?? /^\[(.+)]:(\d+)$/.exec(q.host);
+    const host = hp ? hp[1] : q.host;
+    const port = hp ? Number(hp[2]) : undefined;
     run('host', (acc) => {
-      for (const ev of store.iterate({ dest: q.host })) hit(acc, 'host', ev);
-      if (h !== q.host) for (const ev of store.iterate({ dest: h })) hit(acc, 'host', ev);
+      for (const ev of store.iterate({ dest: host, destPort: port })) hit(acc, 'host', ev);
+      if (host.toLowerCase() !== host) for (const ev of store.iterate({ dest: host.toLowerCase(), destPort: port })) hit(acc, 'host', ev);
     });
   }
   if (q.command !== undefined) {
