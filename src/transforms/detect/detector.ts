@@ -6,7 +6,7 @@
 // the gateway without changing any state.
 import { randomUUID } from 'node:crypto';
 import type { Transform } from '../../core/component.js';
-import { Evaluator, type CompiledRule, type RuleAction, type RuleMatch, type RuleSet } from '../../rules/index.js';
+import { Evaluator, RuleSet, type CompiledRule, type RuleAction, type RuleMatch } from '../../rules/index.js';
 import { parseDurationMs, type AwEvent, type Severity } from '../../schema/index.js';
 import { DETECT_DEFAULTS, type DetectConfig } from './config.js';
 import { loadRuleFiles } from './files.js';
@@ -208,6 +208,7 @@ export class Detector implements Transform {
 export function createDetector(opts: DetectorOptions = {}): Detector {
   const config = opts.config ?? {};
   let ruleSet = opts.ruleSet;
+  if (config.enabled === false) ruleSet = new RuleSet([]); // pass-through, decide() allows
   if (!ruleSet) {
     const extra = opts.rulesDir === undefined ? [] : Array.isArray(opts.rulesDir) ? opts.rulesDir : [opts.rulesDir];
     ruleSet = loadRuleFiles([...(config.rules ?? []), ...extra], { defaultPack: config.default_pack ?? DETECT_DEFAULTS.default_pack }).ruleSet;
