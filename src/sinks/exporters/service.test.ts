@@ -152,3 +152,20 @@ test('inside the real daemon: what the daemon records reaches the receiver', asy
   await d.stop();
   await r.stop();
 });
+
+test('a cursor past the end of a recreated store restarts from its beginning', async () => {
+  const home = tempHome();
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(join(home, 'exporters'), { recursive: true });
+  writeFileSync(join(home, 'exporters', 'lake.cursor'), JSON.stringify({ seq: 9999 }));
+  append(home, 1, 3);
+  const r = await new HttpReceiver().start();
+  const logs: string[] = [];
+  const svc = new ExportersService(config(r.url), { pollMs: 10 });
+  await svc.start(ctxFor(home, [], logs));
+  await svc.drain();
+  assert.deepEqual(delivered(r), ['s1', 's2', 's3']);
+  assert.ok(logs.some((l) => /past the end of the store/.test(l)));
+  await svc.stop();
+  await r.stop();
+});

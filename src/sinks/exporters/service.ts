@@ -86,6 +86,12 @@ export class ExportersService implements DaemonService {
       } catch {
         cursor = cfg.start_at === 'beginning' ? 0 : end;
       }
+      if (cursor > end) {
+        // The store is younger than the cursor (recreated or restored): its sequence numbers
+        // restarted, so everything in it is new to this exporter.
+        ctx.log(`exporters: ${cfg.name}: cursor ${cursor} is past the end of the store (${end}); starting from its beginning`);
+        cursor = 0;
+      }
       return { sink, cfg, cursorFile, cursor, readPos: cursor, pending: [], savedCursor: -1 };
     });
     for (const l of this.lanes) this.save(l);
