@@ -11,6 +11,7 @@ import { openStore, openStoreReadonly } from '../../sinks/store/index.js';
 import { resolvePaths } from '../../core/paths.js';
 import { importFile, importPath } from '../../sources/importers/index.js';
 import { runCli, sharedDir, tempHome } from '../../testing/index.js';
+import { normalizeHookPayload } from '../normalize/index.js';
 import { annotateToolCalls, delegationEdges, joinEvents, storedDelegationEdges, toolCallActivity, ToolCallJoinTransform, whichToolCall } from './index.js';
 import { straceToEvents } from './strace-fixture.js';
 
@@ -162,4 +163,38 @@ test('delegation edges: Claude Task/sidechains (both layouts), Codex spawn_agent
   const out = runCli(['--store', home, '--json', 'delegation']);
   assert.equal(out.code, 0);
   assert.ok(out.stdout.includes('toolu_017SvvKc8KLbhGMG3tXkf21Z'));
+});
+
+test('Gemini CLI hooks carry no call id: calls are named after their event and still join', () => {
+  const run = RUNS[2];
+  const hooks = readFileSync(G(run.dir, 'cred-exfil', 'hooks.jsonl'), 'utf8').trim().split('\n');
+  const agentEvents = hooks.flatMap((l) => normalizeHookPayload('gemini', JSON.parse(l)));
+  const calls = agentEvents.filter((e) => e.kind === 'agent.tool.call');
+  assert.equal(calls.length, 3);
+  assert.ok(calls.every((c) => !c.agent?.tool?.call_id));
+  const ts = agentEvents.filter((e) => e.kind.startsWith('agent.tool')).map((e) => parseTimeNs(e.time)!);
+  const min = ts.reduce((a, b) => (a < b ? a : b));
+  const max = ts.reduce((a, b) => (a > b ? a : b));
+  const kernel = straceToEvents(readFileSync(G(run.dir, 'cred-exfil', 'strace-execve-connect.txt'), 'utf8'), { startNs: min - 500_000_000n, endNs: max + 500_000_000n, session: { id: run.session, kind: run.agent } });
+  const { matches } = joinEvents([...agentEvents, ...kernel]);
+  const catCall = calls.find((c) => JSON.stringify(c.agent?.tool?.input).includes('cat ~/.aws'))!;
+  const curlCall = calls.find((c) => JSON.stringify(c.agent?.tool?.input).includes('curl'))!;
+  const execOf = (pid: number) => kernel.filter((e) => e.kind === 'process.exec' && e.process!.pid === pid).pop()!;
+  assert.equal(matches.get(execOf(4793))?.toolCallId, `event:${catCall.id}`);
+  assert.equal(matches.get(execOf(4826))?.toolCallId, `event:${curlCall.id}`);
+  for (const [e, m] of matches) if (e.kind === 'process.exec') assert.ok(Object.keys(run.expect).includes(String(e.process!.pid)), `pid ${e.process!.pid} joined to ${m.toolCallId}`);
+  // Through the store: the call's activity and its result are found by that name.
+  const home = tempHome();
+  const store = openStore(resolvePaths(home));
+  store.appendBatch([...agentEvents, ...kernel].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : 0)).map((event) => ({ event })));
+  store.close();
+  const ro = openStoreReadonly(resolvePaths(home));
+  try {
+    const act = toolCallActivity(ro, `event:${curlCall.id}`);
+    assert.equal(act?.result?.agent?.tool?.status, 'ok');
+    assert.ok(act!.processes.some((e) => e.process?.argv?.[0] === 'curl'));
+    assert.equal(act!.network.length, 1);
+  } finally {
+    ro.close();
+  }
 });

@@ -46,6 +46,9 @@ export interface JoinMatch {
   anchorPid?: number;
 }
 
+/** Prefix of the synthetic call id of a tool call that has no id of its own (`event:<event id>`). */
+export const EVENT_CALL_PREFIX = 'event:';
+
 /** Env marker names whose value is the agent's session id (config/agents.yaml session_env). */
 export const SESSION_MARKERS = ['CLAUDE_CODE_SESSION_ID', 'CODEX_THREAD_ID', 'CODEX_SESSION_ID', 'GEMINI_SESSION_ID', 'GEMINI_CLI_SESSION_ID', 'CURSOR_SESSION_ID', 'CURSOR_CONVERSATION_ID'];
 /** Env marker names whose value is a tool call id. */
@@ -127,9 +130,13 @@ export class ToolCallJoiner {
     if (ev.session?.parent_id) this.parentOf.set(sid, ev.session.parent_id);
     if (ev.kind === 'agent.subagent.spawn' && ev.agent?.subagent?.session_id) this.parentOf.set(ev.agent.subagent.session_id, sid);
     const tool = ev.agent?.tool;
-    if (!tool?.call_id || (ev.kind !== 'agent.tool.call' && ev.kind !== 'agent.tool.result')) return;
+    if (!tool || (ev.kind !== 'agent.tool.call' && ev.kind !== 'agent.tool.result')) return;
     const t = parseTimeNs(ev.time);
     if (t === undefined) return;
+    if (!tool.call_id) {
+      this.addUnidentified(ev, sid, tool, t);
+      return;
+    }
     const key = `${sid}\u0000${tool.call_id}`;
     let w = this.windows.get(key);
     if (!w) {
@@ -147,6 +154,31 @@ export class ToolCallJoiner {
       w.result = ev;
       if (w.endNs === undefined || t > w.endNs) w.endNs = t;
       if (!w.call && t < w.startNs) w.startNs = t;
+    }
+  }
+
+  /**
+   * Calls that carry no id (Gemini CLI hook payloads): the window is named after the call
+   * event (`event:<id>`), and a result closes the latest open window of the same session,
+   * tool and command.
+   */
+  private addUnidentified(ev: AwEvent, sid: string, tool: NonNullable<NonNullable<AwEvent['agent']>['tool']>, t: bigint): void {
+    const command = toolCommandText(tool.input);
+    if (ev.kind === 'agent.tool.call') {
+      if (!ev.id) return;
+      const callId = `${EVENT_CALL_PREFIX}${ev.id}`;
+      this.windows.set(`${sid}\u0000${callId}`, { callId, sessionId: sid, rootSessionId: sid, agent: ev.session!.agent.kind, name: tool.name, category: tool.category, command, startNs: t, call: ev });
+      this.counters.windows_opened++;
+      return;
+    }
+    let best: ToolCallWindow | undefined;
+    for (const w of this.windows.values()) {
+      if (w.sessionId !== sid || w.endNs !== undefined || !w.callId.startsWith(EVENT_CALL_PREFIX) || w.name !== tool.name || w.command !== command || w.startNs > t) continue;
+      if (!best || w.startNs > best.startNs) best = w;
+    }
+    if (best) {
+      best.endNs = t;
+      best.result = ev;
     }
   }
 

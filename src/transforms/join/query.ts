@@ -7,7 +7,7 @@ import type { AwEvent } from '../../schema/index.js';
 import { parseTimeNs } from '../../schema/index.js';
 import type { EventStore, StoredEvent } from '../../sinks/store/index.js';
 import { delegationEdges, type DelegationEdge } from './delegation.js';
-import { isKernelEvent, ToolCallJoiner, type JoinMatch, type JoinOptions } from './join.js';
+import { EVENT_CALL_PREFIX, isKernelEvent, ToolCallJoiner, type JoinMatch, type JoinOptions } from './join.js';
 
 const AGENT_TOOL_KINDS = ['agent.tool.call', 'agent.tool.result', 'agent.subagent.spawn', 'agent.session.start'];
 const MIN = 60_000_000_000n;
@@ -44,6 +44,19 @@ function agentSlice(store: EventStore, fromNs: bigint, toNs: bigint): StoredEven
 export function findToolCall(store: EventStore, callId: string): { call?: StoredEvent; result?: StoredEvent } {
   let call: StoredEvent | undefined;
   let result: StoredEvent | undefined;
+  if (callId.startsWith(EVENT_CALL_PREFIX)) {
+    // A call without an id of its own, named after its event; its result is the next
+    // result of the same session, tool and command.
+    const eventId = callId.slice(EVENT_CALL_PREFIX.length);
+    for (const ev of store.iterate({ kinds: ['agent.tool.call'] })) if (ev.id === eventId) call ??= ev;
+    if (call?.session) {
+      const cmd = JSON.stringify(call.agent?.tool?.input ?? null);
+      result = store
+        .query({ session: call.session.id, kinds: ['agent.tool.result'], afterSeq: call.seq })
+        .find((r) => !r.agent?.tool?.call_id && r.agent?.tool?.name === call!.agent?.tool?.name && JSON.stringify(r.agent?.tool?.input ?? null) === cmd);
+    }
+    return { call, result };
+  }
   for (const ev of store.iterate({ kinds: ['agent.tool.call', 'agent.tool.result'] })) {
     if (ev.agent?.tool?.call_id !== callId) continue;
     if (ev.kind === 'agent.tool.call') call ??= ev;
