@@ -24,6 +24,8 @@ export interface GatewayPostgresConfig {
   max_statement_bytes?: number;
   /** The legacy FunctionCall ('F') message carries no SQL: blocked unless allowed. */
   function_call?: 'block' | 'allow';
+  /** Worker processes sharing the listener (default 1). Connections are spread across them. */
+  workers?: number;
 }
 
 export interface GatewayIdentityConfig {
@@ -133,6 +135,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
         },
         max_statement_bytes: { type: 'integer', minimum: 1 },
         function_call: { enum: ['block', 'allow'] },
+        workers: { type: 'integer', minimum: 1, maximum: 64 },
       },
     },
     identity: {

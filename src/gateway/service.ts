@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config.js';
 import { ForwardProxy } from './http/forward.js';
 import { ReverseProxy } from './http/reverse.js';
 import { PgGateway } from './postgres/server.js';
+import { PgWorkers } from './postgres/workers.js';
 
 export interface GatewayListeners {
   postgres?: { host: string; port: number; fingerprint: string; generated: boolean; certFile: string };
@@ -17,13 +18,18 @@ export interface GatewayListeners {
 export class GatewayService implements DaemonService {
   readonly name = 'gateway';
   pg?: PgGateway;
+  pgWorkers?: PgWorkers;
   forward?: ForwardProxy;
   reverse: ReverseProxy[] = [];
   listeners: GatewayListeners = { reverse: [] };
 
   /** Starts every configured listener. */
   async startWith(paths: AwPaths, cfg: GatewayConfig, emit: (ev: AwEvent) => void, log: (m: string) => void): Promise<GatewayListeners> {
-    if (cfg.postgres) {
+    if (cfg.postgres && (cfg.postgres.workers ?? 1) > 1) {
+      this.pgWorkers = new PgWorkers({ paths, config: cfg, emit, log, count: cfg.postgres.workers! });
+      const a = await this.pgWorkers.start();
+      this.listeners.postgres = { ...a, fingerprint: this.pgWorkers.tlsFingerprint, generated: this.pgWorkers.generated, certFile: this.pgWorkers.certFile };
+    } else if (cfg.postgres) {
       this.pg = new PgGateway({ paths, config: cfg, emit, log });
       const a = await this.pg.start();
       this.listeners.postgres = { ...a, fingerprint: this.pg.tls.fingerprint, generated: this.pg.tls.generated, certFile: this.pg.tls.certFile };
@@ -49,13 +55,14 @@ export class GatewayService implements DaemonService {
 
   async stop(): Promise<void> {
     await this.pg?.stop();
+    await this.pgWorkers?.stop();
     await this.forward?.stop();
     await Promise.all(this.reverse.map((r) => r.stop()));
   }
 
   status(): Record<string, unknown> {
     return {
-      postgres: this.pg?.status(),
+      postgres: this.pg?.status() ?? this.pgWorkers?.status(),
       forward: this.forward?.status(),
       reverse: this.reverse.map((r) => r.status()),
     };

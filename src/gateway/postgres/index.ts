@@ -9,3 +9,5 @@ export type { UpstreamTarget, UpstreamConnection } from './upstream.js';
 export { startCluster, findPgBinaries, pgSkipReason, freePort } from './pgcluster.js';
 export type { PgCluster, PgBinaries } from './pgcluster.js';
 export type { GatewayRuntime, ResultMasker, Result, ApprovalOutcome, ApprovalRequest } from './runtime.js';
+export { PgWorkers } from './workers.js';
+export type { WorkerMessage } from './workers.js';

@@ -27,6 +27,8 @@ export interface PgGatewayOptions {
   config: GatewayConfig;
   emit: (ev: AwEvent) => void;
   log?: (m: string) => void;
+  /** Worker mode: a cancel key this process did not issue (another worker may own it). */
+  onForeignCancel?: (pid: number, secret: number) => void;
 }
 
 const CATALOG_TTL_MS = 60_000;
@@ -251,8 +253,17 @@ export class PgGateway implements GatewayRuntime {
 
   async cancel(pid: number, secret: number): Promise<void> {
     const up = this.cancelMap.get(`${pid}:${secret}`);
-    if (!up) return; // unknown key: ignored, as the server does
+    if (!up) {
+      this.opts.onForeignCancel?.(pid, secret); // unknown here: ignored, as the server does, or relayed to the owner
+      return;
+    }
     await cancelUpstream(this.upstreamTarget, up.pid, up.secret);
+  }
+
+  /** Cancels only if this process issued the key (worker mode relay target). */
+  async cancelLocal(pid: number, secret: number): Promise<void> {
+    const up = this.cancelMap.get(`${pid}:${secret}`);
+    if (up) await cancelUpstream(this.upstreamTarget, up.pid, up.secret);
   }
 
   sessionClosed(session: PgSession, reason: string): void {
