@@ -1,13 +1,14 @@
 // `rules list|test|check`, `scan` and `alerts` through the real CLI and a real store.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolvePaths } from '../../core/paths.js';
 import { EventFactory, HOME } from '../../rules/test-events.js';
 import type { AwEvent } from '../../schema/index.js';
 import { openStore } from '../../sinks/store/index.js';
-import { runCli, tempHome } from '../../testing/index.js';
+import { exportVibes } from '../../sources/vibes/index.js';
+import { runCli, sharedDir, tempHome } from '../../testing/index.js';
 import { createDetector } from '../../transforms/detect/index.js';
 
 function exfilEvents(session = 'sess-cli'): AwEvent[] {
@@ -91,4 +92,20 @@ test('alerts lists the alert events the detect transform stored', () => {
   const human = runCli(['--store', home, 'alerts', '--min-severity', 'critical']);
   assert.match(human.stdout, /cred\.read_then_egress/);
   assert.match(human.stdout, /1 alert\(s\)/);
+});
+
+test('scan --vibes: a real benign .ai-audit log raises nothing; our exported exfil session is found', { skip: existsSync(sharedDir('data', 'vibes', 'maestro-ai-audit-2026-03-high')) ? false : 'needs ../shared/data/vibes' }, () => {
+  const home = tempHome();
+  const real = runCli(['--store', home, 'scan', '--vibes', sharedDir('data', 'vibes', 'maestro-ai-audit-2026-03-high'), '--json']);
+  assert.equal(real.code, 0, real.stdout + real.stderr);
+  assert.equal(real.stdout.trim(), '');
+  const dir = join(home, 'exported', '.ai-audit');
+  exportVibes(exfilEvents('sess-vibes'), dir);
+  const s = runCli(['--store', home, 'scan', '--vibes', dir, '--json']);
+  assert.equal(s.code, 1, s.stderr);
+  const findings = s.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const crit = findings.find((x) => x.rule_id === 'cred.read_then_egress');
+  assert.ok(crit, s.stdout);
+  assert.equal(crit.session, 'sess-vibes');
+  assert.equal(crit.evidence.ids.length, 2);
 });
