@@ -215,3 +215,16 @@ export function createDetector(opts: DetectorOptions = {}): Detector {
   }
   return new Detector(ruleSet, config, opts.onAlert);
 }
+
+/**
+ * decide() in the hook server's decider shape (`HookDecider` of src/sources/hooks): deny with
+ * the rule and reason, or no opinion. `require_approval` becomes a deny that says approval is
+ * required, unless `approval: 'allow'` (hooks cannot ask the user in every agent).
+ */
+export function detectorHookDecider(det: Detector, opts: { approval?: 'deny' | 'allow' } = {}): (ev: AwEvent) => { action: 'allow' | 'deny'; reason?: string; rule_id?: string } | undefined {
+  return (ev) => {
+    const d = det.decide(ev);
+    if (d.action === 'allow' || (d.action === 'require_approval' && opts.approval === 'allow')) return undefined;
+    return { action: 'deny', rule_id: d.rule_id, reason: `AgentWarden ${d.rule_id}${d.ioc_id ? ` (${d.ioc_id})` : ''}: ${d.reason ?? ''}${d.action === 'require_approval' ? ' [approval required]' : ''}` };
+  };
+}

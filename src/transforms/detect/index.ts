@@ -1,5 +1,5 @@
 // Public surface of the detect transform.
-export { Detector, createDetector } from './detector.js';
+export { Detector, createDetector, detectorHookDecider } from './detector.js';
 export type { Decision, DetectorCounters, DetectorOptions } from './detector.js';
 export { DETECT_CONFIG_SCHEMA, DETECT_DEFAULTS } from './config.js';
 export type { DetectConfig } from './config.js';
