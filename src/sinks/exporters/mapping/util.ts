@@ -1,12 +1,17 @@
 // Small helpers shared by the ECS and OCSF mappers.
 import { parseTimeNs } from '../../../schema/index.js';
 
+// The mapper paths are a fixed set of literals: split each once (measured: the split was
+// about a third of toEcs's time).
+const SPLIT = new Map<string, string[]>();
+
 /** Sets a dotted path in a nested object, creating the objects on the way. */
 export function put(doc: Record<string, any>, path: string, value: unknown): void {
   if (value === undefined || value === null) return;
   if (Array.isArray(value) && value.length === 0) return;
   let o = doc;
-  const parts = path.split('.');
+  let parts = SPLIT.get(path);
+  if (!parts) SPLIT.set(path, (parts = path.split('.')));
   for (let i = 0; i < parts.length - 1; i++) {
     const k = parts[i];
     let next = o[k];
