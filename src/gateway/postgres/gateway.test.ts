@@ -133,6 +133,17 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     assert.equal(sub.out.trim(), '****');
     const star = await psql('SELECT * FROM customers WHERE id = 2', tok);
     assert.equal(star.out.trim(), '2|Bob|****|****0004|ssn ***-**-****');
+    const multi1 = await psql('SELECT 1 AS a; SELECT email FROM customers WHERE id = 1', tok);
+    assert.equal(multi1.code, 0, multi1.err);
+    assert.doesNotMatch(multi1.out, /@example/);
+    const union = await psql("SELECT name FROM customers WHERE id = 1 UNION ALL SELECT email FROM customers WHERE id = 2", tok);
+    assert.doesNotMatch(union.out, /@example/);
+    const whole = await psql('SELECT c FROM customers c WHERE id = 1', tok);
+    assert.doesNotMatch(whole.out, /@example|4111/);
+    const cteRead = await psql('WITH x AS (SELECT email AS m, id FROM customers) SELECT upper(m) FROM x WHERE id = 3', tok);
+    assert.equal(cteRead.out.trim(), '****');
+    const scalar = await psql('SELECT (SELECT email FROM customers WHERE id = 1) AS s', tok);
+    assert.equal(scalar.out.trim(), '****');
     // Content detectors on a column without a rule.
     const note = await psql('SELECT note FROM customers WHERE id = 1', tok);
     assert.equal(note.out.trim(), 'key ****-key');
