@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentBin, agentSimRunner, agentSkipReason, sharedDir, tempHome, type AgentName } from '../../testing/index.js';
@@ -11,7 +12,22 @@ import { hookCommand } from './install.js';
 import { startServe, storedEvents } from './testutil.js';
 import type { AwEvent } from '../../schema/index.js';
 
-const SCENARIO = sharedDir('agent-sim', 'examples', 'cred-exfil.json');
+/**
+ * The cred-exfil scenario with a freshly generated access key id: the shipped example key
+ * (AKIA...EXAMPLE) is on gitleaks' allowlist, a real-looking one must be masked before it
+ * is stored. Generated at run time so no secret-shaped literal sits in the repository.
+ */
+function scenarioWithFreshKey(dir: string): { file: string; key: string } {
+  const sc = JSON.parse(readFileSync(sharedDir('agent-sim', 'examples', 'cred-exfil.json'), 'utf8')) as { files: Record<string, string>; expect: { stdoutContains?: string[] } };
+  const key = `AKIA${[...randomBytes(16)].map((b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[b % 32]).join('')}`;
+  sc.files['~/.aws/credentials'] = sc.files['~/.aws/credentials'].replace('AKIAIOSFODNN7EXAMPLE', key);
+  sc.expect.stdoutContains = [key];
+  const file = join(dir, 'cred-exfil-fresh-key.json');
+  writeFileSync(file, JSON.stringify(sc));
+  return { file, key };
+}
+
+let SCENARIO = sharedDir('agent-sim', 'examples', 'cred-exfil.json');
 
 function runAgent(agent: AgentName, home: string, out: string): { sinkRequests: number; ok: boolean } {
   const cmd = hookCommand({ agent, socket: join(home, 'run', 'hook.sock'), spool: join(home, 'run', 'hook-spool'), fail: 'open', timeoutMs: 10000 });
@@ -31,6 +47,8 @@ for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
   test(`${agent}: prompt, tool calls and results are recorded; a deny rule on ~/.aws blocks the tool call`, { skip: agentSkipReason(agent), timeout: 600_000 }, async () => {
     // 1. Allow everything: the store gets the prompt and each tool call with input and result.
     const allowHome = tempHome(`aw-e2e-${agent}-allow-`);
+    const fresh = scenarioWithFreshKey(allowHome);
+    SCENARIO = fresh.file;
     let srv = await startServe(allowHome);
     let summary;
     try {
@@ -53,7 +71,10 @@ for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
     for (const r of results) {
       if (r.agent?.tool?.call_id) assert.ok(calls.some((c) => c.agent?.tool?.call_id === r.agent?.tool?.call_id), 'result joins its call by id');
     }
-    assert.equal(new Set(evs.map((e) => e.session!.id)).size, 1, 'one session');
+    assert.equal(new Set(evs.filter((e) => !e.session!.parent_id).map((e) => e.session!.id)).size, 1, 'one session');
+    // Redaction: the key the agent read never reaches the store.
+    assert.ok(!JSON.stringify(storedEvents(allowHome)).includes(fresh.key), 'the access key id is not stored');
+    assert.match(JSON.stringify(catResult?.agent?.tool?.output), /\[REDACTED:aws-access-token\]/);
 
     // 2. Deny ~/.aws: both credential-touching calls are blocked, the model sees the reason.
     const denyHome = tempHome(`aw-e2e-${agent}-deny-`);

@@ -232,3 +232,33 @@ export function mapHookPayload(agent: string, payload: unknown, meta: MapMeta, d
   }
   return out;
 }
+
+/**
+ * Marks the first (tool call or prompt) event as denied and adds the `agent.decision`
+ * event that records the block.
+ */
+export function withDecision(events: AwEvent[], decision: HookDecisionRecord, payloadId: string): AwEvent[] {
+  const [first, ...rest] = events;
+  const d = { action: 'deny' as const, by: 'agentwarden-hooks', ...(decision.reason ? { reason: decision.reason } : {}), ...(decision.rule_id ? { rule_id: decision.rule_id } : {}) };
+  const ag: EventAgent = { ...(first.agent ?? {}), decision: d };
+  if (ag.tool) ag.tool = { ...ag.tool, status: 'denied' };
+  const marked: AwEvent = { ...first, agent: ag };
+  const rec: AwEvent = {
+    id: `${first.id ?? `hook-${payloadId}`}-decision`,
+    time: first.time,
+    kind: 'agent.decision',
+    source: first.source,
+    ...(first.host ? { host: first.host } : {}),
+    ...(first.session ? { session: first.session } : {}),
+    agent: {
+      ...(ag.raw_type ? { raw_type: ag.raw_type } : {}),
+      ...(ag.operation ? { operation: ag.operation } : {}),
+      ...(ag.conversation_id ? { conversation_id: ag.conversation_id } : {}),
+      decision: d,
+      ...(ag.tool ? { tool: { ...ag.tool, status: 'denied' as const } } : {}),
+      ...(ag.prompt ? { prompt: ag.prompt } : {}),
+    },
+    attributes: { hook_payload_id: payloadId },
+  };
+  return [marked, rec, ...rest];
+}

@@ -14,7 +14,8 @@ import type { AwPaths } from '../../core/paths.js';
 import type { DaemonContext, DaemonService } from '../../daemon/service.js';
 import { nowTime, type AwEvent } from '../../schema/index.js';
 import { HOOKS_DEFAULTS, type HooksConfig } from './config.js';
-import { isBlockingEvent, mapHookPayload } from './map.js';
+import { normalizeHookPayload } from '../../transforms/normalize/index.js';
+import { isBlockingEvent, mapHookPayload, withDecision } from './map.js';
 import { ALLOW, answerFor, combineDeciders, denyListDecider, type HookAnswer, type HookDecider } from './policy.js';
 import { encodeAnswer, MAX_HEADER, MAX_PAYLOAD, parseRequest, timeOfId } from './protocol.js';
 
@@ -150,15 +151,30 @@ export class HookServer implements DaemonService {
       ]);
       return ALLOW;
     }
-    let events = mapHookPayload(req.agent, payload, meta);
+    // The shared agent vocabulary (src/transforms/normalize) maps the payload, so hook,
+    // transcript and OTLP records of one tool call agree (ids, sessions, categories); the
+    // local mapping only covers payloads it does not take (not a JSON object).
+    let events: AwEvent[];
+    try {
+      events = normalizeHookPayload(req.agent, payload, { time, ref: req.id, sourceName: `${req.agent}-hook` });
+    } catch (err) {
+      this.ctx?.log(`hooks: normalizer failed (${(err as Error).message}); using the raw mapping`);
+      events = [];
+    }
+    if (!events.length) events = mapHookPayload(req.agent, payload, meta);
+    for (const ev of events) {
+      if (this.host) ev.host = { name: this.host };
+      ev.id ??= `hook-${req.id}`;
+    }
     const eventName = events[0].agent?.raw_type ?? '';
     const blocking = isBlockingEvent(eventName);
     const decision = blocking && !spooled ? this.decide(events[0]) : undefined;
     if (decision?.action === 'deny') {
       this.counters.denied++;
-      events = mapHookPayload(req.agent, payload, meta, decision);
+      events = withDecision(events, decision, req.id);
     }
-    const attrs = events[0].attributes!;
+    const attrs = (events[0].attributes ??= {});
+    attrs.hook_payload_id = req.id;
     if (spooled) attrs.spooled = true;
     if (req.payload.length !== req.declared) attrs.truncated = { declared: req.declared, received: req.payload.length };
     this.recordOnce(req.id, events);
