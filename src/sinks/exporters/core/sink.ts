@@ -283,14 +283,11 @@ export class ExporterSink implements Sink {
           return false;
         }
       });
-      const bad = batch.length - good.length;
+      // Every event alone is fine but not the batch (a serializer limit): count the batch.
+      const bad = good.length === batch.length ? batch.length : batch.length - good.length;
       this.counters.dropped.serialize_error += bad;
       this.report(`cannot serialize ${bad} event(s): ${(err as Error).message}`);
-      if (!good.length || bad === 0) {
-        if (bad === 0) this.counters.dropped.serialize_error += batch.length; // fails only as a batch
-        return;
-      }
-      await this.deliver(good);
+      if (bad < batch.length) await this.deliver(good);
       return;
     }
     let delay = this.outage.initial;
