@@ -122,7 +122,7 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
   const leafBuf = Buffer.allocUnsafe(cp.size * 32);
   let nLeaves = 0;
   for (const leaf of store.db.prepare('SELECT leaf FROM events WHERE seq BETWEEN 1 AND ? ORDER BY seq').pluck().iterate(cp.size) as IterableIterator<Buffer>) {
-    leaf.copy(leafBuf, nLeaves++ * 32);
+    leafBuf.set(leaf, nLeaves++ * 32);
   }
   if (nLeaves !== cp.size) throw new AwError('STORE_MISMATCH', `the store has ${nLeaves} records below its checkpoint of size ${cp.size}`);
   const tree = new ProofTree(leafBuf);
