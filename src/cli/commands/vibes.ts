@@ -4,27 +4,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AwError } from '../../core/errors.js';
 import type { AwEvent } from '../../schema/index.js';
-import { exportVibes, importVibes } from '../../sources/vibes/index.js';
+import { exportVibes, importVibes, sessionTreeEvents } from '../../sources/vibes/index.js';
 import type { Command } from '../context.js';
 import { termSafe } from '../output.js';
 import { openStoreReadonlyOrEmpty } from './store-commands.js';
-
-/** The agent events of a session and of every sub-agent session below it. */
-export function sessionTreeEvents(iter: Iterable<AwEvent>, root: string): AwEvent[] {
-  const all: AwEvent[] = [];
-  const parentOf = new Map<string, string>();
-  for (const ev of iter) {
-    if (!ev.session) continue;
-    all.push(ev);
-    if (ev.session.parent_id) parentOf.set(ev.session.id, ev.session.parent_id);
-    if (ev.kind === 'agent.subagent.spawn' && ev.agent?.subagent?.session_id) parentOf.set(ev.agent.subagent.session_id, ev.session.id);
-  }
-  const inTree = (sid: string): boolean => {
-    for (let s: string | undefined = sid, n = 0; s && n < 32; s = parentOf.get(s), n++) if (s === root) return true;
-    return false;
-  };
-  return all.filter((e) => inTree(e.session!.id));
-}
 
 export const vibesCommand: Command = {
   summary: 'export a session as a VIBES .ai-audit/ directory, or verify one',

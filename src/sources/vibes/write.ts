@@ -103,3 +103,20 @@ export function exportVibes(events: readonly AwEvent[], outDir: string, opts: { 
   writeAtomic(join(outDir, '.gitignore'), 'audit.db\n');
   return { dir: outDir, annotations: lines.length, entries: Object.keys(entries).length };
 }
+
+/** The agent events of a session and of every sub-agent session below it. */
+export function sessionTreeEvents(iter: Iterable<AwEvent>, root: string): AwEvent[] {
+  const all: AwEvent[] = [];
+  const parentOf = new Map<string, string>();
+  for (const ev of iter) {
+    if (!ev.session) continue;
+    all.push(ev);
+    if (ev.session.parent_id) parentOf.set(ev.session.id, ev.session.parent_id);
+    if (ev.kind === 'agent.subagent.spawn' && ev.agent?.subagent?.session_id) parentOf.set(ev.agent.subagent.session_id, ev.session.id);
+  }
+  const inTree = (sid: string): boolean => {
+    for (let s: string | undefined = sid, n = 0; s && n < 32; s = parentOf.get(s), n++) if (s === root) return true;
+    return false;
+  };
+  return all.filter((e) => inTree(e.session!.id));
+}
