@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
   unsigned long long last_stats = 0, child_exit_at = 0;
   while (!stop && !broken) {
     struct epoll_event evs[4];
-    int n = epoll_wait(ep, evs, 4, 100);
+    int n = epoll_wait(ep, evs, 4, 10); /* records arrive without wakeups (sensor.bpf.c wake()) */
     ring_buffer__consume(rb);
     for (int k = 0; k < n; k++) {
       if (evs[k].data.u32 == 2) {

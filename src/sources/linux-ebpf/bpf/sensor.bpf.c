@@ -54,8 +54,14 @@ static __always_inline void fill(struct aw_hdr *h, u32 type, u32 size) {
   bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* Waking the reader for every record costs a context switch per event; the loader polls
+ * every 10 ms anyway, so wake it only when a backlog builds up. */
+static __always_inline u64 wake(void) {
+  return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > (1 << 20) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline long out(void *rec, u64 size) {
-  long r = bpf_ringbuf_output(&rb, rec, size, 0);
+  long r = bpf_ringbuf_output(&rb, rec, size, wake());
   if (r) count(AW_C_RING_FULL);
   else count(AW_C_EVENTS);
   return r;
@@ -158,7 +164,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child) {
   e->h.flags = flags;
   e->child = ctgid;
   e->pad = 0;
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, wake());
   count(AW_C_EVENTS);
   return 0;
 }
@@ -175,7 +181,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead) {
   int code = BPF_CORE_READ(p, exit_code);
   e->code = (code >> 8) & 0xff;
   e->sig = code & 0x7f;
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, wake());
   count(AW_C_EVENTS);
   return 0;
 }
@@ -449,7 +455,7 @@ int ex_connect(struct trace_event_raw_sys_exit *c) {
       }
     }
   }
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, wake());
   count(AW_C_EVENTS);
   return 0;
 }
@@ -522,7 +528,7 @@ static __always_inline int payload(s32 fd, u64 buf, u64 len, u64 uaddr) {
   if (n > AW_PAYLOAD) n = AW_PAYLOAD;
   if (bpf_probe_read_user(e->data, n, (void *)buf)) { n = 0; e->h.flags |= AW_F_PROBE_ERR; count(AW_C_PROBE_ERR); }
   e->copied = n;
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, wake());
   count(AW_C_EVENTS);
   return 0;
 }
