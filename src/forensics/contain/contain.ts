@@ -178,7 +178,7 @@ function planStep(action: ContainAction, id: string, sessions: string[], br: Bla
     }
     case 'notify': {
       const ex = opts.exporters ?? [];
-      return { action, title: ex.length ? `notify through exporters: ${ex.join(', ')}` : 'notify: no exporters configured, nothing will be sent', status: 'planned', detail: { exporters: ex } };
+      return { action, title: ex.length ? `notify through exporters: ${ex.join(', ')} (an incident.action event their daemon service forwards from the store)` : 'notify: no exporters configured, nothing will be sent', status: 'planned', detail: { exporters: ex } };
     }
   }
 }
