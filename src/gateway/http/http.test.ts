@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { resolvePaths, type AwPaths } from '../../core/paths.js';
-import type { AwEvent } from '../../schema/index.js';
+import { validateEvent, type AwEvent } from '../../schema/index.js';
 import { tempHome } from '../../testing/index.js';
 import { ApprovalStore } from '../approvals/approvals.js';
 import { issueToken } from '../identity/identity.js';
@@ -198,5 +198,7 @@ describe('HTTP proxies', () => {
     const rec = readRecording(recs[0].file, loadRecordingKeys(paths).all);
     assert.ok(rec.records.some((r) => r.status === 403));
     assert.ok(!JSON.stringify(rec.records).includes('ada@example.com'));
+    const bad = events.map((e) => validateEvent(JSON.parse(JSON.stringify(e)))).filter((r) => !r.ok);
+    assert.deepEqual(bad, []);
   });
 });

@@ -11,7 +11,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { SignJWT } from 'jose';
 import { resolvePaths, type AwPaths } from '../../core/paths.js';
-import type { AwEvent } from '../../schema/index.js';
+import { validateEvent, type AwEvent } from '../../schema/index.js';
 import { tempHome } from '../../testing/index.js';
 import { ApprovalStore } from '../approvals/approvals.js';
 import type { GatewayConfig } from '../config.js';
@@ -314,6 +314,13 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     await assert.rejects(c.query('SELECT 1'));
     assert.ok(errors.some((e) => /token expired/.test(e.message)), errors.map((e) => e.message).join('; '));
     assert.ok(events.some((e) => e.kind === 'gateway.connection' && /token expired/.test(e.gateway?.reason ?? '')));
+  });
+
+  test('every emitted event matches the event schema', () => {
+    assert.ok(events.length > 20);
+    const bad = events.map((e) => validateEvent(JSON.parse(JSON.stringify(e)))).filter((r) => !r.ok);
+    assert.deepEqual(bad, []);
+    for (const k of ['gateway.connection', 'gateway.statement', 'gateway.block', 'gateway.mask', 'gateway.approval']) assert.ok(events.some((e) => e.kind === k), k);
   });
 
   test('recordings: statements and masked rows, encrypted, unreadable without the key', async () => {
