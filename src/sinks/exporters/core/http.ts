@@ -3,7 +3,7 @@
 // Classification: 2xx success; 401/403/408/429/5xx and network errors retryable (a bad
 // credential is fixed by an operator, and the buffered events must survive until then;
 // the bounded buffer counts what it cannot keep); other 4xx permanent failure.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest_, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -41,6 +41,27 @@ export function defaultClassify(status: number, headers: IncomingHttpHeaders): E
     return { retryable: true, retryInMs: parseRetryAfter(headers['retry-after']), reason: `HTTP ${status}` };
   }
   return 'failure';
+}
+
+/** One HTTP(S) request with a bounded response body (shared by transports that need more than a status). */
+export function httpRequest(url: URL, o: { method?: string; headers: Record<string, string>; body?: Uint8Array | string; timeoutMs: number; ca?: Buffer; maxResponseBytes?: number }): Promise<HttpResponseInfo> {
+  const max = o.maxResponseBytes ?? 65536;
+  const fn = url.protocol === 'https:' ? httpsRequest : httpRequest_;
+  return new Promise((resolve, reject) => {
+    const req = fn(url, { method: o.method ?? 'POST', headers: o.headers, ca: o.ca, timeout: o.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < max) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8').slice(0, max) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${o.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(o.body);
+  });
 }
 
 export class HttpTransport implements Transport {
@@ -89,22 +110,6 @@ export class HttpTransport implements Transport {
   }
 
   private request(body: Uint8Array, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponseInfo> {
-    const max = this.opts.maxResponseBytes ?? 65536;
-    const fn = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = fn(this.url, { method: this.opts.method ?? 'POST', headers, ca: this.ca, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < max) chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8').slice(0, max) }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return httpRequest(this.url, { method: this.opts.method ?? 'POST', headers, body, timeoutMs, ca: this.ca, maxResponseBytes: this.opts.maxResponseBytes });
   }
 }

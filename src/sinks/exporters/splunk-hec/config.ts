@@ -19,6 +19,15 @@ export interface SplunkHecExporterConfig extends CommonExporterConfig {
   channel?: string;
   ca_file?: string;
   gzip?: boolean;
+  /**
+   * Indexer acknowledgement: a batch counts as delivered only once Splunk confirms it was
+   * indexed (/services/collector/ack). Requires `channel` and ack enabled on the token.
+   */
+  ack?: boolean;
+  /** How long to wait for the acknowledgement before resending (default 60 s). */
+  ack_timeout_ms?: number;
+  /** Poll interval of /services/collector/ack (default 1 s). */
+  ack_poll_ms?: number;
 }
 
 export const SPLUNK_HEC_SCHEMA = exporterSchema(
@@ -34,7 +43,10 @@ export const SPLUNK_HEC_SCHEMA = exporterSchema(
     channel: { type: 'string', pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' },
     ca_file: { type: 'string' },
     gzip: { type: 'boolean' },
+    ack: { type: 'boolean' },
+    ack_timeout_ms: { type: 'integer', minimum: 1 },
+    ack_poll_ms: { type: 'integer', minimum: 1 },
   },
-  [secretRequired('token')],
+  [secretRequired('token'), { if: { properties: { ack: { const: true } }, required: ['ack'] }, then: { required: ['channel'] } }],
   ['url'],
 );

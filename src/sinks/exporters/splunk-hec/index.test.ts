@@ -94,3 +94,44 @@ test('a wrong token keeps events buffered (401/403 are retried, not discarded)',
   assert.equal(s.droppedTotal, 0);
   await r.stop();
 });
+
+test('indexer acknowledgement: delivered only once acked; an ack that never comes makes the batch resend', async () => {
+  const r = await new HttpReceiver().start();
+  const channel = '0f0e0d0c-0b0a-4909-8807-060504030201';
+  let nextAck = 0;
+  const acked = new Set<number>();
+  const polls: number[] = [];
+  r.handler = (q, res) => {
+    if (q.headers['x-splunk-request-channel'] !== channel) return res.writeHead(400).end('{"text":"Data channel is missing","code":10}');
+    if (q.url === '/services/collector/event') {
+      const id = nextAck++;
+      // The first batch is "lost" by the indexer: never acknowledged. The others are acknowledged on the second poll.
+      return res.writeHead(200).end(JSON.stringify({ text: 'Success', code: 0, ackId: id }));
+    }
+    if (q.url === '/services/collector/ack') {
+      const [id] = JSON.parse(q.body.toString('utf8')).acks as number[];
+      polls.push(id);
+      const n = polls.filter((x) => x === id).length;
+      const ok = id !== 0 && n >= 2;
+      if (ok) acked.add(id);
+      return res.writeHead(200).end(JSON.stringify({ acks: { [id]: ok } }));
+    }
+    res.writeHead(404).end();
+  };
+  const s = createSplunkHecExporter({ type: 'splunk-hec', name: 'ack', url: r.url, token: 't', channel, ack: true, ack_poll_ms: 10, ack_timeout_ms: 200, retry: { max_attempts: 2, initial_backoff_ms: 5 } });
+  const events = sampleEvents().slice(0, 3);
+  for (const ev of events) s.write(ev);
+  await s.close();
+  const sends = r.requests.filter((q) => q.url === '/services/collector/event');
+  assert.equal(sends.length, 2, 'the unacknowledged batch was sent again');
+  assert.deepEqual(sends[0].body, sends[1].body);
+  assert.deepEqual([...acked], [1]);
+  assert.equal(s.counters.sent, 3);
+  assert.equal(s.counters.retries, 1);
+  await r.stop();
+});
+
+test('ack needs a channel (config error at load)', async () => {
+  const { parseConfigText } = await import('../../../config/load.js');
+  assert.throws(() => parseConfigText('exporters:\n  - type: splunk-hec\n    name: s\n    url: https://x\n    token: t\n    ack: true\n', 'aw.yaml'), /aw\.yaml:2:\d+: CONFIG_INVALID: .*channel/);
+});
