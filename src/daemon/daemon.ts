@@ -79,12 +79,23 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   await statusServer.listen();
 
+  // store queue losses (the daemon never blocks its sources) become sensor.drop events
+  let reportedDrops = 0;
+  const dropTimer = setInterval(() => {
+    const d = writer.counters.dropped;
+    if (d <= reportedDrops) return;
+    const ok = writer.write({ time: nowTime(), kind: 'sensor.drop', host, source: { type: 'daemon' }, sensor: { name: 'store-queue', state: 'degraded', drops: { store_queue_full: d - reportedDrops }, message: 'events dropped: store queue full' } });
+    if (ok) reportedDrops = d;
+  }, 1000);
+  dropTimer.unref();
+
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       o.log('stopping');
+      clearInterval(dropTimer);
       for (const s of [...services].reverse()) {
         try {
           await s.stop();
