@@ -6,7 +6,7 @@
 // is restored as is (the VIBES fields beside it stay valid for other readers).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateEvent, type AwEvent } from '../../schema/index.js';
+import { SYSTEM_KINDS, validateEvent, type AwEvent } from '../../schema/index.js';
 import { agentEvent, deterministicId, isoTime, type EventContext, type ToolCategory } from '../../transforms/normalize/vocabulary.js';
 import { bump, obj, parseObjectLine, str, type ImportProblem, type ImportResult } from '../importers/common.js';
 import { annotationIdCheck, manifestHashRule, sha256Hex, type HashRule } from './hash.js';
@@ -53,19 +53,23 @@ function readJson(file: string, problems: ImportProblem[]): Record<string, unkno
 }
 
 /**
- * The event our exporter embedded, if the record has one that is a valid agent event.
- * A VIBES directory is attacker-controlled (it sits in a repository): only agent.* kinds
- * that pass the event schema are restored, so a planted file cannot add kernel records,
- * alerts or gateway events; anything else falls back to the native VIBES mapping.
+ * The event our exporter embedded, if the record has a schema-valid one. A VIBES directory
+ * is attacker-controlled (it sits in a repository), so: agent.* events are restored
+ * exactly; kernel and gateway events are restored but relabelled as imported from VIBES
+ * (the claimed source moves to attributes['vibes.claimed_source']), so they can never pass
+ * for sensor records; alerts, sensor health and incident actions (the product's own
+ * judgements) are never restored, and such records fall back to the native VIBES mapping.
  */
-function restoredEvent(rec: Record<string, unknown>): AwEvent | 'rejected' | undefined {
+function restoredEvent(rec: Record<string, unknown>, ref: string): AwEvent | 'rejected' | undefined {
   const x = obj(rec.x_agentwarden);
   if (!x) return undefined;
   const ev = obj(x.event);
-  if (!ev || typeof ev.kind !== 'string' || !ev.kind.startsWith('agent.')) return 'rejected';
+  if (!ev || typeof ev.kind !== 'string' || (SYSTEM_KINDS as readonly string[]).includes(ev.kind)) return 'rejected';
   const { seq: _seq, ...rest } = ev;
   const v = validateEvent(rest);
-  return v.ok ? v.event : 'rejected';
+  if (!v.ok) return 'rejected';
+  if (v.event.kind.startsWith('agent.')) return v.event;
+  return { ...v.event, source: { type: 'import', name: 'vibes', ref }, attributes: { ...(v.event.attributes ?? {}), 'vibes.claimed_source': v.event.source } };
 }
 
 /** Reads a VIBES directory into events plus a verification report. */
@@ -162,7 +166,7 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
   const restoredHashes = new Set<string>();
   for (const { rec } of records) {
     const x = obj(rec.x_agentwarden);
-    if (x && Array.isArray(x.entries) && typeof restoredEvent(rec) === 'object') for (const h of x.entries) if (typeof h === 'string') restoredHashes.add(h);
+    if (x && Array.isArray(x.entries) && typeof restoredEvent(rec, '') === 'object') for (const h of x.entries) if (typeof h === 'string') restoredHashes.add(h);
   }
   const make = (kind: AwEvent['kind'], ctx: EventContext | undefined, time: string, agent: NonNullable<AwEvent['agent']>, id: string, ref: string, attributes: Record<string, unknown>, file?: AwEvent['file']): AwEvent => {
     if (ctx) return agentEvent(ctx, kind, time, agent, { id, ref, attributes, file });
@@ -201,7 +205,7 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
     const type = str(rec.type) ?? 'untyped';
     bump(report.annotations.by_type, type);
     bump(report.annotations.annotation_ids, annotationIdCheck(rec));
-    const restored = restoredEvent(rec);
+    const restored = restoredEvent(rec, ref);
     if (restored === 'rejected') report.annotations.restore_rejected++;
     else if (restored) {
       report.annotations.restored_events++;

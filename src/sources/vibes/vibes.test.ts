@@ -131,14 +131,18 @@ test('roundtrip: store -> vibes export -> import reads back every event exactly'
   }
 });
 
-test('a planted x_agentwarden cannot add non-agent records; it falls back to the VIBES fields', () => {
+test('a planted x_agentwarden cannot pass for sensor records or add alerts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aw-vibes-planted-'));
-  const fake = { time: '2026-01-01T00:00:00Z', kind: 'alert', source: { type: 'rules' }, alert: { rule_id: 'x', title: 'fake', severity: 'critical' } };
-  const rec = { type: 'session', event: 'start', session_id: 's-planted', timestamp: '2026-01-01T00:00:00Z', environment_hash: null, assurance_level: 'low', description: null, x_agentwarden: { event: fake } };
-  writeFileSync(join(dir, 'annotations.jsonl'), JSON.stringify(rec) + '\n');
+  const alert = { time: '2026-01-01T00:00:00Z', kind: 'alert', source: { type: 'rules' }, alert: { rule_id: 'x', title: 'fake', severity: 'critical' } };
+  const exec = { time: '2026-01-01T00:00:01Z', kind: 'process.exec', source: { type: 'linux-ebpf', name: 'sensor' }, process: { pid: 42, argv: ['curl', 'http://x'] } };
+  const rec = (ev: object, sid: string) => ({ type: 'session', event: 'start', session_id: sid, timestamp: '2026-01-01T00:00:00Z', environment_hash: null, assurance_level: 'low', description: null, x_agentwarden: { event: ev } });
+  writeFileSync(join(dir, 'annotations.jsonl'), [JSON.stringify(rec(alert, 's-planted')), JSON.stringify(rec(exec, 's-exec'))].join('\n') + '\n');
   const { result, report } = importVibes(dir);
   assert.equal(report.annotations.restore_rejected, 1);
-  assert.equal(result.events.length, 1);
-  assert.equal(result.events[0].kind, 'agent.session.start');
+  assert.equal(result.events.length, 2);
+  assert.equal(result.events[0].kind, 'agent.session.start', 'the alert falls back to the VIBES session record');
   assert.equal(result.events[0].session?.id, 's-planted');
+  assert.equal(result.events[1].kind, 'process.exec');
+  assert.deepEqual(result.events[1].source, { type: 'import', name: 'vibes', ref: `${join(dir, 'annotations.jsonl')}:2` });
+  assert.deepEqual(result.events[1].attributes?.['vibes.claimed_source'], { type: 'linux-ebpf', name: 'sensor' });
 });
