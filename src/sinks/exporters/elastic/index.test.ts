@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { HttpReceiver } from '../testing/receivers.js';
 import { sampleEvents } from '../mapping/samples.js';
 import { toEcs } from '../mapping/ecs.js';
-import { createElasticExporter, DEFAULT_INDEX } from './index.js';
+import { createElasticExporter, DEFAULT_INDEX, elasticIndexTemplate, FLATTENED_FIELDS } from './index.js';
 
 function pairs(body: Buffer): Array<[any, any]> {
   const lines = body.toString('utf8').split('\n');
@@ -67,4 +67,27 @@ test('events without an id get a content-derived _id (stable across resends)', a
   assert.match(a1.create._id, /^[0-9a-f]{40}$/);
   assert.equal(a1.create._id, a2.create._id);
   await r.stop();
+});
+
+test('the index template maps every free-form field flattened, consistent with ECS', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const { sharedDir } = await import('../../../testing/index.js');
+  const ecs = parse(readFileSync(sharedDir('data/sensors/schemas/ecs/ecs_flat.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, { type: string }>;
+  const t = elasticIndexTemplate() as any;
+  assert.deepEqual(t.index_patterns, ['logs-agentwarden.events-*']);
+  const props = t.template.mappings.properties;
+  const at = (p: string) => p.split('.').reduce((o: any, k, i, a) => (i === a.length - 1 ? o?.[k] : o?.[k]?.properties), props);
+  for (const f of FLATTENED_FIELDS) {
+    assert.equal(at(f)?.type, 'flattened', f);
+    if (!f.startsWith('agentwarden.')) assert.equal(ecs[f]?.type, 'flattened', `${f} is flattened in ECS too`);
+  }
+  // Every object-valued free-form field our mapper emits is covered.
+  for (const ev of sampleEvents()) {
+    const d = toEcs(ev);
+    for (const p of ['gen_ai.tool.call.arguments', 'gen_ai.tool.call.result', 'agentwarden.attributes', 'agentwarden.sensor.drops']) {
+      const v = p.split('.').reduce((o: any, k) => o?.[k], d);
+      if (v !== undefined) assert.ok((FLATTENED_FIELDS as readonly string[]).includes(p), p);
+    }
+  }
 });

@@ -9,6 +9,7 @@ import { elasticTransport, bulkEndpoint, classifyBulk } from './transport.js';
 export { ELASTIC_SCHEMA } from './config.js';
 export type { ElasticExporterConfig } from './config.js';
 export { ElasticBulkSerializer, DEFAULT_INDEX, bulkEndpoint, classifyBulk };
+export { elasticIndexTemplate, FLATTENED_FIELDS } from './template.js';
 
 export function createElasticExporter(cfg: ElasticExporterConfig, ctx: ExporterContext = {}): ExporterSink {
   const apiKey = resolveSecret(cfg as unknown as Record<string, unknown>, 'api_key', cfg.name);
