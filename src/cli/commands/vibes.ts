@@ -11,7 +11,7 @@ import { openStoreReadonlyOrEmpty } from './store-commands.js';
 
 export const vibesCommand: Command = {
   summary: 'export a session as a VIBES .ai-audit/ directory, or verify one',
-  usage: `Usage: agentwarden vibes export --session ID --out DIR [--json]
+  usage: `Usage: agentwarden vibes export --session ID --out DIR [--kernel] [--json]
        agentwarden vibes verify DIR [--json]
 
 export writes config.json, manifest.json and annotations.jsonl for the session and its
@@ -19,9 +19,11 @@ sub-agent sessions (VIBES 1.0, assurance 'high'; manifest keys: SHA-256 of the e
 without created_at, keys sorted recursively). Each annotation also carries the original
 event under 'x_agentwarden', so 'agentwarden import vibes DIR' restores it exactly.
 verify reports which hash rule each manifest key follows, annotation id checks and
-attestation subject digests; mismatches are reported, never fatal.`,
+attestation subject digests; mismatches are reported, never fatal.
+--kernel also exports the kernel events attributed to those sessions (processes, files,
+network), as edge records; a later import labels them as imported from VIBES.`,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({ args, options: { session: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: { session: { type: 'string' }, out: { type: 'string' }, kernel: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true });
     const sub = positionals[0];
     const json = ctx.json || values.json;
     if (sub === 'export') {
@@ -30,7 +32,7 @@ attestation subject digests; mismatches are reported, never fatal.`,
       if (!store) throw new AwError('STORE_MISSING', 'no store yet');
       let events: AwEvent[];
       try {
-        events = sessionTreeEvents(store.iterate({ kindPrefix: 'agent.' }), values.session);
+        events = sessionTreeEvents(store.iterate(values.kernel ? {} : { kindPrefix: 'agent.' }), values.session).filter((e) => values.kernel || e.kind.startsWith('agent.'));
       } finally {
         store.close();
       }
