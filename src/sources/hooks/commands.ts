@@ -12,11 +12,14 @@ import { HookServer, hookPaths } from './server.js';
 import { connect } from 'node:net';
 import { redactorFromConfig, sealingSink } from '../../transforms/redact/index.js';
 import type { RedactionConfig } from '../../transforms/redact/index.js';
+import { createDetector, detectorHookDecider, type DetectConfig } from '../../transforms/detect/index.js';
+import type { Transform } from '../../core/component.js';
+import type { HookDecider } from './policy.js';
 
 const USAGE = `Usage: agentwarden hooks install <claude|codex|gemini|cursor> [--scope user|project] [--fail open|closed] [--node-client]
        agentwarden hooks uninstall <claude|codex|gemini|cursor> [--scope user|project]
        agentwarden hooks status
-       agentwarden hooks serve
+       agentwarden hooks serve [--rules]
 
 install    merges AgentWarden's hook command into the agent's own hook configuration
            (Claude ~/.claude/settings.json, Codex ~/.codex/hooks.json, Gemini ~/.gemini/settings.json,
@@ -26,7 +29,9 @@ install    merges AgentWarden's hook command into the agent's own hook configura
 uninstall  restores the file byte for byte (or, when it was edited since, removes only our entries).
 status     shows what is installed where, and whether the hook server is listening.
 serve      runs the hook server in the foreground (the daemon runs the same service), storing
-           every payload and answering with the policy of the config section 'hooks:'.`;
+           every payload and answering with the policy of the config section 'hooks:';
+           --rules also runs the detection rules (section 'detect:'): alerts are stored and a
+           rule with action deny blocks the tool call before it runs.`;
 
 function agentArg(v: string | undefined): HookAgent {
   if (!v || !HOOK_AGENTS.includes(v as HookAgent)) throw new AwError('USAGE', `name an agent: ${HOOK_AGENTS.join(', ')}`);
@@ -50,14 +55,24 @@ function socketAlive(path: string): Promise<boolean> {
   });
 }
 
-async function serve(ctx: CliContext): Promise<number> {
+async function serve(ctx: CliContext, rules: boolean): Promise<number> {
   const cfg = ctx.config.store ?? {};
+  // With --rules the detection rules (section `detect:`) see every event and decide on tool
+  // calls before they run, after the config deny list. Rule files are loaded (and a bad
+  // one reported) before the socket opens.
+  const transforms: Transform[] = [];
+  const deciders: HookDecider[] = [];
+  if (rules) {
+    const det = createDetector({ config: ctx.config.detect as DetectConfig | undefined });
+    transforms.push(det);
+    deciders.push(detectorHookDecider(det));
+  }
   const store = openStore(ctx.paths, cfg);
   const writer = storeWriter(store, cfg, { whenFull: 'block' });
   // Secrets and PII are masked before anything reaches the store (section `redaction:`).
   const redactor = redactorFromConfig(ctx.config.redaction as RedactionConfig | undefined);
-  const pipeline = new Pipeline([redactor], [sealingSink(writer, redactor)]);
-  const server = new HookServer({ flush: () => pipeline.flush() });
+  const pipeline = new Pipeline([...transforms, redactor], [sealingSink(writer, redactor)]);
+  const server = new HookServer({ flush: () => pipeline.flush(), deciders });
   await server.start({ config: ctx.config, paths: ctx.paths, emit: pipeline.emit, log: (m) => ctx.err.write(`${termSafe(m)}\n`) });
   ctx.out.write(`hooks: listening on ${server.socket}\n`);
   await new Promise<void>((res) => {
@@ -78,7 +93,7 @@ export const hooksCommand: Command = {
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
-      options: { scope: { type: 'string' }, fail: { type: 'string' }, 'node-client': { type: 'boolean' }, json: { type: 'boolean' } },
+      options: { scope: { type: 'string' }, fail: { type: 'string' }, 'node-client': { type: 'boolean' }, json: { type: 'boolean' }, rules: { type: 'boolean' } },
       allowPositionals: true,
     });
     const json = ctx.json || Boolean(values.json);
@@ -125,7 +140,7 @@ export const hooksCommand: Command = {
       }
       return 0;
     }
-    if (sub === 'serve') return serve(ctx);
+    if (sub === 'serve') return serve(ctx, Boolean(values.rules));
     throw new AwError('USAGE', USAGE);
   },
 };

@@ -228,3 +228,26 @@ test('server down: the client spools (fail open / fail closed), the server drain
   assert.equal(evs[2].agent?.tool?.output, 'uid=0');
   assert.deepEqual(readdirSync(spool), []);
 });
+
+test('hooks serve --rules: the detection rules decide on tool calls before they run, and their alerts are stored', async () => {
+  const home = tempHome('aw-hk-rules-');
+  const srv = await startServe(home, undefined, ['--rules']);
+  const sock = join(home, 'run', 'hook.sock');
+  const spool = join(home, 'run', 'hook-spool');
+  const call = (id: string, command: string) => JSON.stringify({ session_id: 'r1', cwd: '/w', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_use_id: id, tool_input: { command } });
+  try {
+    const ok = await runClient(['--agent', 'claude', '--socket', sock, '--spool', spool], call('t0', 'npm test'));
+    assert.equal(ok.code, 0, ok.stderr);
+    // The default pack requires approval for a tool call naming a secret store; hooks cannot
+    // ask in every agent, so that is a deny with the rule and the reason.
+    const a = await runClient(['--agent', 'claude', '--socket', sock, '--spool', spool], call('t1', 'cat ~/.aws/credentials'));
+    assert.equal(a.code, 2, a.stderr);
+    assert.match(a.stderr, /cred\.secret_in_tool_call/);
+  } finally {
+    assert.equal(await srv.stop(), 0, srv.stderr());
+  }
+  const evs = storedEvents(home);
+  assert.ok(evs.some((e) => e.kind === 'agent.decision' && e.agent?.decision?.rule_id === 'cred.secret_in_tool_call'));
+  assert.ok(evs.some((e) => e.kind === 'alert' && e.alert?.rule_id === 'cred.secret_in_tool_call'), 'the detector stored its alert');
+  assert.ok(!evs.some((e) => e.kind === 'agent.decision' && e.session?.tool_call_id === 't0'), 'the benign call was allowed');
+});

@@ -14,8 +14,8 @@ export interface ServeHandle {
 }
 
 /** Starts `agentwarden --store HOME [--config CFG] hooks serve` and waits until it listens. */
-export async function startServe(home: string, config?: string): Promise<ServeHandle> {
-  const child = spawnCli(['--store', home, ...(config ? ['--config', config] : []), 'hooks', 'serve']);
+export async function startServe(home: string, config?: string, extra: string[] = []): Promise<ServeHandle> {
+  const child = spawnCli(['--store', home, ...(config ? ['--config', config] : []), 'hooks', 'serve', ...extra]);
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
