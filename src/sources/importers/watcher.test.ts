@@ -58,3 +58,21 @@ test('watchers tail appended lines (partial lines wait), skip old files, report 
   assert.equal(emitted.length, total);
   assert.equal(w.status().malformed, 1);
 });
+
+test('a file followed from its end reports malformed lines with their real line numbers', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'aw-watch2-'));
+  const dir = join(home, '.claude', 'projects', 'p');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, 's.jsonl');
+  const old = readFileSync(sharedDir('data', 'agents', 'claude-code', 'transcripts', 'spotter', 'short.jsonl'), 'utf8');
+  writeFileSync(f, old);
+  const logs: string[] = [];
+  const emitted: AwEvent[] = [];
+  const w = new AgentLogWatcher({ poll_ms: 60_000 }, home);
+  await w.start({ config: {} as AwConfig, paths: resolvePaths(home), emit: (e) => emitted.push(e), log: (m) => logs.push(m) });
+  appendFileSync(f, 'garbage\n');
+  w.poll();
+  await w.stop();
+  assert.equal(emitted.length, 0);
+  assert.deepEqual(logs, [`${f}:${old.trim().split('\n').length + 1}: not JSON: ${(() => { try { JSON.parse('garbage'); return ''; } catch (e) { return (e as Error).message; } })()}`]);
+});

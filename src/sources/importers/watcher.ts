@@ -30,6 +30,9 @@ export function defaultLogDirs(home = homedir()): Record<SupportedAgent, string[
 interface Tail {
   agent: SupportedAgent;
   offset: number;
+  /** Where reading started, and how many lines precede it (counted only when a problem needs a line number). */
+  baseOffset: number;
+  baseLines?: number;
   partial: string;
   lineNo: number;
   reader?: LineReader;
@@ -114,9 +117,11 @@ export class AgentLogWatcher implements DaemonService {
     }
     const problems = t.reader?.problems;
     if (problems?.length) {
+      // Line numbers are relative to where tailing began; count the lines before it once.
+      t.baseLines ??= countLines(file, t.baseOffset);
       for (const p of problems.splice(0)) {
         this.counters.malformed++;
-        this.ctx?.log(`${file}:${p.line}: ${p.reason}`);
+        this.ctx?.log(`${file}:${p.line + t.baseLines}: ${p.reason}`);
       }
     }
   }
@@ -131,8 +136,8 @@ export class AgentLogWatcher implements DaemonService {
     let t = this.tails.get(file);
     if (!t) {
       const skipExisting = this.first && (this.cfg.existing ?? 'end') === 'end';
-      t = { agent, offset: skipExisting ? st.size : 0, partial: '', lineNo: 0, mtimeMs: skipExisting ? st.mtimeMs : 0, size: skipExisting ? st.size : -1, idlePolls: 0, seen: new Set() };
-      if (skipExisting && !file.endsWith('.json')) t.lineNo = countLines(file, st.size);
+      const start = skipExisting ? st.size : 0;
+      t = { agent, offset: start, baseOffset: start, baseLines: start === 0 ? 0 : undefined, partial: '', lineNo: 0, mtimeMs: skipExisting ? st.mtimeMs : 0, size: skipExisting ? st.size : -1, idlePolls: 0, seen: new Set() };
       this.tails.set(file, t);
       this.counters.files++;
     }
@@ -152,6 +157,8 @@ export class AgentLogWatcher implements DaemonService {
     if (st.size < t.offset) {
       // Truncated or replaced: start over (ids keep this from duplicating).
       t.offset = 0;
+      t.baseOffset = 0;
+      t.baseLines = 0;
       t.partial = '';
       t.lineNo = 0;
       t.reader = undefined;
