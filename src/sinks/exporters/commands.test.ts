@@ -82,6 +82,10 @@ test('list, test and export against a live receiver; failures are reported', asy
   assert.equal(got.length, wanted);
   assert.ok(got.every((e: any) => typeof e.seq === 'number'), 'stored events carry their seq');
 
+  const tpl = await cli([...base, 'exporters', 'elastic-template', '--index', 'logs-aw.custom-prod']);
+  assert.equal(tpl.code, 0, tpl.stderr);
+  assert.deepEqual(JSON.parse(tpl.stdout).index_patterns, ['logs-aw.custom-*']);
+
   const bad = await cli([...base, 'exporters', 'export', '--to', 'nope']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /no exporter named 'nope'/);

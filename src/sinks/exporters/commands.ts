@@ -10,6 +10,7 @@ import { openStoreReadonly, type EventQuery } from '../store/index.js';
 import type { ExporterConfig } from './config.js';
 import type { ExporterSink } from './core/sink.js';
 import { createExporters, deliverOnce } from './factory.js';
+import { elasticIndexTemplate } from './elastic/template.js';
 
 function configured(ctx: CliContext): ExporterConfig[] {
   return ctx.config.exporters ?? [];
@@ -39,6 +40,7 @@ const USAGE = `Usage: agentwarden exporters list [--json]
        agentwarden exporters test [NAME]... [--timeout SEC] [--json]
        agentwarden exporters export [--to NAME]... [--since T] [--until T] [--session ID]
                                     [--kind K]... [--timeout SEC] [--json]
+       agentwarden exporters elastic-template [--index NAME]
 
 list    the exporters of the 'exporters:' config section and where they send (no secrets).
 test    sends one test alert (rule AW-EXPORTER-TEST, severity info) to each exporter,
@@ -46,6 +48,7 @@ test    sends one test alert (rule AW-EXPORTER-TEST, severity info) to each expo
 export  sends stored events (optionally filtered) through the exporters, respecting each
         exporter's filter: a back-fill after adding a SIEM. The store is read at the pace
         the receivers accept; nothing is dropped for lack of buffer space.
+elastic-template  prints the Elasticsearch index template for the data stream (docs/exporters.md).
 T is RFC 3339, a date, or a duration back from now (30s, 15m, 2h, 7d).
 Exit status: 0 everything delivered, 1 some events not delivered, 2 usage or configuration error.`;
 
@@ -57,7 +60,12 @@ export const exportersCommand: Command = {
     if (sub === 'list') return list(rest, ctx);
     if (sub === 'test') return testCmd(rest, ctx);
     if (sub === 'export') return exportCmd(rest, ctx);
-    throw new AwError('USAGE', `unknown subcommand '${termSafe(sub ?? '')}' (list, test, export)`);
+    if (sub === 'elastic-template') {
+      const { values } = parseArgs({ args: rest, options: { index: { type: 'string' } } });
+      ctx.out.write(`${JSON.stringify(elasticIndexTemplate(values.index), null, 2)}\n`);
+      return 0;
+    }
+    throw new AwError('USAGE', `unknown subcommand '${termSafe(sub ?? '')}' (list, test, export, elastic-template)`);
   },
 };
 
