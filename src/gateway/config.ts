@@ -54,8 +54,10 @@ export interface GatewayApprovalsConfig {
   /** How long an unanswered request stays pending (default 1h). */
   request_ttl?: string;
   webhook?: string;
-  /** Approver names allowed to approve (any when absent). */
+  /** Approver names (token subjects) or groups allowed to approve (any when absent). */
   approvers?: string[];
+  /** Approvers must prove who they are with an AgentWarden/OIDC token (--token or AGENTWARDEN_TOKEN). */
+  require_token?: boolean;
 }
 
 export interface GatewayRecordingConfig {
@@ -202,6 +204,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
         request_ttl: { type: 'string' },
         webhook: { type: 'string' },
         approvers: strArr,
+        require_token: { type: 'boolean' },
       },
     },
     recording: {

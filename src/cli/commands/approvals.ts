@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { AwError } from '../../core/errors.js';
 import { ApprovalStore, approvalsDbPath, type ApprovalRow } from '../../gateway/approvals/index.js';
 import { GATEWAY_DEFAULTS, parseTtl } from '../../gateway/config.js';
+import { IdentityVerifier } from '../../gateway/identity/index.js';
 import type { Command } from '../context.js';
 import { table } from '../output.js';
 
@@ -35,12 +36,15 @@ export const approvalsCommand: Command = {
 approve without --for is one-time: the exact statement may run once.
 approve --for DURATION is time-boxed: statements of the same shape (literals may differ)
 from that agent pass until the window ends (at most gateway.approvals.max_duration).
-The approver is --as NAME (default: the OS user); an agent cannot approve its own request.`,
+The approver is the subject of --token TOKEN (or $AGENTWARDEN_TOKEN) when given, which
+gateway.approvals.require_token makes mandatory; otherwise --as NAME (default: the OS user).
+An agent cannot approve its own request; gateway.approvals.approvers lists the subjects or
+groups allowed to approve.`,
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { all: { type: 'boolean' }, status: { type: 'string' }, limit: { type: 'string' }, for: { type: 'string' }, as: { type: 'string' }, note: { type: 'string' }, json: { type: 'boolean' } },
+      options: { all: { type: 'boolean' }, status: { type: 'string' }, limit: { type: 'string' }, for: { type: 'string' }, as: { type: 'string' }, token: { type: 'string' }, note: { type: 'string' }, json: { type: 'boolean' } },
     });
     const [sub, id] = positionals;
     const json = ctx.json || values.json;
@@ -63,7 +67,19 @@ The approver is --as NAME (default: the OS user); an agent cannot approve its ow
     }
     if (sub !== 'approve' && sub !== 'deny') throw new AwError('USAGE', 'usage: agentwarden approvals list|approve ID|deny ID');
     if (!id) throw new AwError('USAGE', `approvals ${sub} needs a request id`);
-    const approver = values.as ?? userInfo().username;
+    let approver = values.as ?? userInfo().username;
+    let approverGroups: string[] = [];
+    const token = values.token ?? process.env.AGENTWARDEN_TOKEN;
+    if (token) {
+      const id = await new IdentityVerifier(ctx.paths, ctx.config.gateway?.identity).verify(token);
+      if (values.as && values.as !== id.subject) throw new AwError('USAGE', `--as ${values.as} contradicts the token subject ${id.subject}`);
+      approver = id.subject;
+      approverGroups = id.groups;
+    } else if (cfg?.require_token) {
+      throw new AwError('APPROVAL_APPROVER', 'gateway.approvals.require_token: pass --token (or AGENTWARDEN_TOKEN) to prove who approves');
+    }
+    // A configured approver list may name subjects or groups.
+    const allowed = cfg?.approvers?.length && (cfg.approvers.includes(approver) || approverGroups.some((g) => cfg.approvers!.includes(g))) ? [approver] : cfg?.approvers;
     const store = ApprovalStore.open(ctx.paths);
     try {
       let row: ApprovalRow;
@@ -74,8 +90,11 @@ The approver is --as NAME (default: the OS user); an agent cannot approve its ow
         } catch (err) {
           throw new AwError('USAGE', (err as Error).message);
         }
-        row = store.approve(id, approver, { forMs, maxMs: parseTtl(cfg?.max_duration ?? GATEWAY_DEFAULTS.maxApproval), approvers: cfg?.approvers, note: values.note });
-      } else row = store.deny(id, approver, values.note);
+        row = store.approve(id, approver, { forMs, maxMs: parseTtl(cfg?.max_duration ?? GATEWAY_DEFAULTS.maxApproval), approvers: allowed, note: values.note });
+      } else {
+        if (allowed?.length && !allowed.includes(approver)) throw new AwError('APPROVAL_APPROVER', `${approver} is not an approver (gateway.approvals.approvers)`);
+        row = store.deny(id, approver, values.note);
+      }
       if (json) ctx.out.write(`${JSON.stringify(show(row))}\n`);
       else ctx.out.write(`${row.id} ${row.status}${row.kind === 'window' ? ` until ${new Date(row.expires_ms!).toISOString()}` : row.kind === 'once' ? ' (one-time)' : ''} by ${approver}\n`);
       return 0;
