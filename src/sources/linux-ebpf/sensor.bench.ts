@@ -18,7 +18,8 @@ import { KernelCapture } from '../../daemon/kernel.js';
 import type { AwEvent } from '../../schema/index.js';
 import { openStore, storeWriter } from '../../sinks/store/index.js';
 import { AgentCatalog } from '../../transforms/attribute/index.js';
-import { sensorUnavailableReason } from './sensor.js';
+import { RecordFramer, type RawRecord } from './records.js';
+import { sensorBinary, sensorUnavailableReason } from './sensor.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILES = Number(process.env.BENCH_FILES ?? 10_000);
@@ -144,6 +145,30 @@ async function delivery(): Promise<void> {
   console.log(`  lossless: ${Object.keys(drops).length === 0 ? 'yes' : 'NO'}`);
 }
 
+/** User-space parse cost of the transport: binary records (what aw-sensor sends) vs the same
+ * records as JSON lines (what a JSON-printing helper would send), on a real capture. */
+function transport(): void {
+  const r = spawnSync(sensorBinary()!, ['run', '--', 'sh', '-c', `find ${repo} -type f | head -3000 | xargs cat > /dev/null; git -C ${repo} status --porcelain >/dev/null`], { maxBuffer: 1 << 30 });
+  const bin = r.stdout as Buffer;
+  const recs: RawRecord[] = [];
+  new RecordFramer().push(bin, (x) => recs.push(x));
+  const json = recs.map((x) => JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? v.toString() : v && v.type === 'Buffer' ? Buffer.from(v.data).toString('base64') : v))).join('\n') + '\n';
+  const time = (f: () => void) => {
+    const t: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = process.hrtime.bigint();
+      f();
+      t.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+    return t.sort((a, b) => a - b)[3];
+  };
+  const tb = time(() => new RecordFramer().push(bin, () => undefined));
+  const tj = time(() => {
+    for (const line of json.split('\n')) if (line) JSON.parse(line);
+  });
+  console.log(`transport parse (${recs.length} records; binary ${(bin.length / 1e6).toFixed(1)} MB, JSON ${(json.length / 1e6).toFixed(1)} MB): binary ${tb.toFixed(1)} ms = ${Math.round(recs.length / (tb / 1000))} rec/s, JSON.parse ${tj.toFixed(1)} ms = ${Math.round(recs.length / (tj / 1000))} rec/s; ratio JSON/binary ${(tj / tb).toFixed(2)}`);
+}
+
 try {
   console.log(`building a ${FILES}-file repository...`);
   makeRepo();
@@ -159,6 +184,7 @@ try {
   }
   console.log(`in-tree run: ${t.events} events attributed and stored, drops ${JSON.stringify(t.drops)}`);
   await delivery();
+  transport();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

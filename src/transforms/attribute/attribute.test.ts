@@ -119,3 +119,20 @@ describe('Attributor', () => {
     assert.equal(out[0].session?.agent.kind, 'codex');
   });
 });
+
+describe('Attributor argv on later events', () => {
+  it('keeps the full argv on exec and an abbreviation on the process’s other events', () => {
+    const a = new Attributor({ catalog });
+    const out: AwEvent[] = [];
+    a.addRoot(600);
+    const argv = ['cat', ...Array.from({ length: 5000 }, (_, i) => `/repo/dir/file-${i}.txt`)];
+    a.apply(ev('process.exec', 600, { process: { exe: '/usr/bin/cat', argv } }), (e) => out.push(e));
+    a.apply(ev('file.open', 600, { file: { path: '/repo/dir/file-1.txt', intent: ['read'] } }), (e) => out.push(e));
+    assert.equal(out[0].process?.argv?.length, 5001);
+    const later = out[1].process!;
+    assert.ok(later.argv!.length < 200);
+    assert.equal(later.argv![0], 'cat');
+    assert.match(later.argv![later.argv!.length - 1], /more arguments; full argv on the process\.exec event/);
+    assert.ok(later.flags?.includes('argv_abbreviated'));
+  });
+});

@@ -185,7 +185,13 @@ export class Attributor {
     const proc = e.process!;
     if (e.kind !== 'process.exec') {
       if (p.exe && !proc.exe) proc.exe = p.exe;
-      if (p.argv && !proc.argv) proc.argv = p.argv;
+      // the full argv is on the exec event; later events carry an abbreviation (an xargs
+      // command line can be megabytes, repeated on each of its thousands of opens)
+      if (p.argv && !proc.argv) {
+        const short = abbreviate(p.argv);
+        proc.argv = short;
+        if (short !== p.argv) (proc.flags ??= []).push('argv_abbreviated');
+      }
       if (p.cwd && !proc.cwd) proc.cwd = p.cwd;
       if (p.markers && !proc.env_markers) proc.env_markers = p.markers;
     }
@@ -410,6 +416,25 @@ export class Attributor {
       }
     }
   }
+}
+
+const ARGV_ABBREV_BYTES = 2048;
+
+/** argv as is when short, else its first arguments within ARGV_ABBREV_BYTES and a count of the rest. */
+function abbreviate(argv: string[]): string[] {
+  let total = 0;
+  for (const a of argv) total += a.length + 1;
+  if (total <= ARGV_ABBREV_BYTES) return argv;
+  const out: string[] = [];
+  let used = 0;
+  for (const a of argv) {
+    if (used + a.length > ARGV_ABBREV_BYTES) break;
+    out.push(a);
+    used += a.length + 1;
+  }
+  if (!out.length) out.push(argv[0].slice(0, ARGV_ABBREV_BYTES));
+  out.push(`... (${argv.length - out.length} more arguments; full argv on the process.exec event)`);
+  return out;
 }
 
 function procParent(pid: number): number | undefined {
