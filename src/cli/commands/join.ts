@@ -77,19 +77,20 @@ Exit status: 0 joined, 1 no tool call found, 2 usage error.`,
 
 export const toolcallCommand: Command = {
   summary: 'what one agent tool call did on the machine (processes, files, network)',
-  usage: `Usage: agentwarden toolcall CALL_ID [--json]
+  usage: `Usage: agentwarden toolcall CALL_ID [--session ID] [--json]
 
 Shows the tool call (input, result, the prompt it answered) and every kernel event in its
 time window that joins to it: the processes it spawned and their descendants, their file
-and network activity.`,
+and network activity. Call ids are unique within a session; --session picks one when the
+same id appears in several (the first session that has it is used otherwise).`,
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: { session: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
     const id = positionals[0];
     if (!id) throw new AwError('USAGE', 'give a tool call id');
     const store = openStoreReadonlyOrEmpty(ctx);
     if (!store) return 1;
     try {
-      const a = toolCallActivity(store, id);
+      const a = toolCallActivity(store, id, { session: values.session });
       if (!a) throw new AwError('NOT_FOUND', `no tool call ${id} in the store`);
       if (ctx.json || values.json) {
         ctx.out.write(`${JSON.stringify({ tool_call: a.call ?? null, result: a.result ?? null, prompt: a.prompt ?? null, chain: a.chain, processes: a.processes, files: a.files, network: a.network, other: a.other })}\n`);

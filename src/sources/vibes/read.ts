@@ -244,6 +244,7 @@ export function importVibes(path: string): { result: ImportResult; report: Vibes
       events.push(make('agent.telemetry', ctx, time, { raw_type: 'vibes.edge' }, id, ref, attributes));
     } else bump(skipped, `annotation-${type}`);
   }
+  if (!config && !manifest && !existsSync(annFile)) problems.push({ file: dir, line: 0, reason: 'not a VIBES directory (no config.json, manifest.json or annotations.jsonl)' });
   // Attestation (VERIFY DSSE): check subject digests against the files beside it.
   const att = readJson(join(dir, 'attestation.json'), problems);
   if (att && typeof att.payload === 'string') {

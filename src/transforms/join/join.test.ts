@@ -198,3 +198,25 @@ test('Gemini CLI hooks carry no call id: calls are named after their event and s
     ro.close();
   }
 });
+
+test('the same call id in two sessions (mock ids repeat): activity is per session', () => {
+  const run = RUNS[1];
+  const { agentEvents, kernel } = fixture(run);
+  const blocked = importFile('codex', G(run.dir, 'cred-exfil-blocked-by-hook', 'rollout.jsonl')).events;
+  const blockedSession = blocked.find((e) => e.kind === 'agent.session.start')!.session!.id;
+  assert.notEqual(blockedSession, run.session);
+  const home = tempHome();
+  const store = openStore(resolvePaths(home));
+  store.appendBatch([...blocked, ...agentEvents, ...kernel].sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : 0)).map((event) => ({ event })));
+  store.close();
+  const ro = openStoreReadonly(resolvePaths(home));
+  try {
+    const mine = toolCallActivity(ro, 'call_mock_1_0', { session: run.session });
+    assert.ok(mine!.processes.some((e) => e.process?.argv?.[0] === 'curl'));
+    const other = toolCallActivity(ro, 'call_mock_1_0', { session: blockedSession });
+    assert.equal(other!.result?.agent?.tool?.status, 'denied');
+    assert.equal(other!.processes.length, 0, 'the blocked call ran nothing');
+  } finally {
+    ro.close();
+  }
+});

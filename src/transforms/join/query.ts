@@ -41,7 +41,7 @@ function agentSlice(store: EventStore, fromNs: bigint, toNs: bigint): StoredEven
 }
 
 /** The stored event of a tool call id (and its result), scanning agent tool events. */
-export function findToolCall(store: EventStore, callId: string): { call?: StoredEvent; result?: StoredEvent } {
+export function findToolCall(store: EventStore, callId: string, session?: string): { call?: StoredEvent; result?: StoredEvent } {
   let call: StoredEvent | undefined;
   let result: StoredEvent | undefined;
   if (callId.startsWith(EVENT_CALL_PREFIX)) {
@@ -57,8 +57,11 @@ export function findToolCall(store: EventStore, callId: string): { call?: Stored
     }
     return { call, result };
   }
-  for (const ev of store.iterate({ kinds: ['agent.tool.call', 'agent.tool.result'] })) {
+  for (const ev of store.iterate({ kinds: ['agent.tool.call', 'agent.tool.result'], ...(session ? { session } : {}) })) {
     if (ev.agent?.tool?.call_id !== callId) continue;
+    // Ids are unique per session; the first session that has the call is taken.
+    session ??= ev.session?.id;
+    if (session && ev.session?.id !== session) continue;
     if (ev.kind === 'agent.tool.call') call ??= ev;
     else result ??= ev;
   }
@@ -141,8 +144,8 @@ export function whichToolCall(store: EventStore, q: { seq?: number; pid?: number
 }
 
 /** What a tool call did on the machine: every kernel event in its window that joins to it. */
-export function toolCallActivity(store: EventStore, callId: string, opts: JoinOptions = {}): ToolCallActivity | undefined {
-  const { call, result } = findToolCall(store, callId);
+export function toolCallActivity(store: EventStore, callId: string, opts: JoinOptions & { session?: string } = {}): ToolCallActivity | undefined {
+  const { call, result } = findToolCall(store, callId, opts.session);
   const anchor = call ?? result;
   if (!anchor) return undefined;
   const slack = BigInt(Math.round((opts.slackMs ?? 2000) * 1e6));
@@ -155,7 +158,7 @@ export function toolCallActivity(store: EventStore, callId: string, opts: JoinOp
   for (const ev of store.iterate({ sinceNs: start - MIN, untilNs: end })) {
     if (!isKernelEvent(ev)) continue;
     const m = j.joinKernel(ev);
-    if (!m || m.toolCallId !== callId) continue;
+    if (!m || m.toolCallId !== callId || (anchor.session && m.via !== 'stamped' && m.sessionId !== anchor.session.id)) continue;
     if (ev.kind.startsWith('process.')) out.processes.push(ev);
     else if (ev.kind.startsWith('file.')) out.files.push(ev);
     else if (ev.kind.startsWith('network.')) out.network.push(ev);
