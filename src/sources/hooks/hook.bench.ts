@@ -3,6 +3,7 @@
 // store). Baselines measured in the same run: spawning /bin/true and `node -e 0`.
 // Goal: native client p95 <= 20 ms.
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome } from '../../testing/index.js';
@@ -17,6 +18,25 @@ function measure(exe: string, args: string[], input: string, n: number): number[
     out.push(Number(process.hrtime.bigint() - t0) / 1e6);
     // /bin/true never reads its stdin: EPIPE is expected there.
     if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw r.error;
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** One request/answer over the socket from this process: the server's share, without any spawn. */
+async function roundTrips(sock: string, payload: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = Buffer.from(payload);
+    const id = `${(BigInt(Date.now()) * 1_000_000n).toString()}-${process.pid}-${i.toString(16)}`;
+    const t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const c = connect({ path: sock, allowHalfOpen: true });
+      c.on('connect', () => c.end(Buffer.concat([Buffer.from(`AWH1 claude ${id} ${body.length}\n`), body])));
+      c.on('data', () => {});
+      c.on('end', () => resolve());
+      c.on('error', reject);
+    });
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return out.sort((a, b) => a - b);
 }
@@ -47,6 +67,7 @@ try {
   if (native) rows.push(['hook call, native client', measure(native, clientArgs, payload, 300)]);
   else console.log('native client not built (scripts/setup.d/15-hook-client.sh); skipped');
   rows.push(['hook call, Node client', measure(process.execPath, [nodeClientPath(), ...clientArgs], payload, 30)]);
+  rows.push(['socket round trip, no spawn', await roundTrips(sock, payload, 300)]);
   const base = rows[0][1];
   console.log('case                          n     p50 ms   p95 ms   p95 / true   p95 / node');
   for (const [name, s] of rows) {
