@@ -30,6 +30,8 @@ export interface ToolCallWindow {
   name: string;
   category?: string;
   command?: string;
+  /** commandVariants(command), computed once. */
+  variants?: string[];
   startNs: bigint;
   endNs?: bigint;
   call?: AwEvent;
@@ -77,12 +79,19 @@ export function processTexts(ev: AwEvent): string[] {
   return out;
 }
 
-/** Whether the process texts show the tool command: exact for short commands, containment otherwise. */
-export function commandMatches(command: string, texts: string[]): boolean {
+/** The normalized forms a command can take on a process command line. */
+export function commandVariants(command: string): string[] {
   const c = norm(command);
-  if (!c) return false;
+  if (!c) return [];
   // Claude runs `eval '<cmd>'`: single quotes inside come out as '\''.
-  const variants = [c, norm(command.replace(/'/g, "'\\''"))];
+  const q = norm(command.replace(/'/g, "'\\''"));
+  return q === c ? [c] : [c, q];
+}
+
+/** Whether the process texts show the tool command: exact for short commands, containment otherwise. */
+export function commandMatches(command: string | string[], texts: string[]): boolean {
+  const variants = typeof command === 'string' ? commandVariants(command) : command;
+  if (!variants.length) return false;
   for (const t of texts) {
     for (const v of variants) {
       if (v.length >= 8 ? t.includes(v) : t === v || t.endsWith(` ${v}`) || t.includes(`\n${v}\n`)) return true;
@@ -150,6 +159,7 @@ export class ToolCallJoiner {
       w.name = tool.name;
       w.category = tool.category ?? w.category;
       w.command = toolCommandText(tool.input) ?? w.command;
+      w.variants = w.command ? commandVariants(w.command) : undefined;
     } else {
       w.result = ev;
       if (w.endNs === undefined || t > w.endNs) w.endNs = t;
@@ -167,7 +177,7 @@ export class ToolCallJoiner {
     if (ev.kind === 'agent.tool.call') {
       if (!ev.id) return;
       const callId = `${EVENT_CALL_PREFIX}${ev.id}`;
-      this.windows.set(`${sid}\u0000${callId}`, { callId, sessionId: sid, rootSessionId: sid, agent: ev.session!.agent.kind, name: tool.name, category: tool.category, command, startNs: t, call: ev });
+      this.windows.set(`${sid}\u0000${callId}`, { callId, sessionId: sid, rootSessionId: sid, agent: ev.session!.agent.kind, name: tool.name, category: tool.category, command, variants: command ? commandVariants(command) : undefined, startNs: t, call: ev });
       this.counters.windows_opened++;
       return;
     }
@@ -255,7 +265,7 @@ export class ToolCallJoiner {
       const texts = processTexts(ev);
       let best: ToolCallWindow | undefined;
       for (const w of this.candidates(ev, t)) {
-        if (!commandMatches(w.command!, texts)) continue;
+        if (!commandMatches(w.variants ?? w.command!, texts)) continue;
         if (!best || w.startNs > best.startNs) best = w;
       }
       if (best) match = { toolCallId: best.callId, sessionId: best.sessionId, via: 'command', anchorPid: pid };
