@@ -61,6 +61,9 @@ export class HookServer implements DaemonService {
   private scanTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Events of the request being answered: emitted after the answer is written, so the
+   * pipeline's transforms (redaction, rules) never delay the agent. */
+  private pending: AwEvent[] = [];
 
   constructor(private readonly opts: HookServerOptions = {}) {}
 
@@ -124,8 +127,9 @@ export class HookServer implements DaemonService {
     return { socket: this.socketPath, spool: this.spoolDir, listening: Boolean(this.server), ...this.counters };
   }
 
-  /** Handles one complete request (from a socket or the spool) and returns the answer. */
-  handle(buf: Buffer, spooled = false): HookAnswer {
+  /** Handles one complete request (from a socket or the spool) and returns the answer; its
+   * events are queued and go out with the next emitPending(). */
+  private handle(buf: Buffer, spooled = false): HookAnswer {
     const parsed = parseRequest(buf);
     if (!parsed.ok) {
       this.counters.malformed++;
@@ -188,7 +192,13 @@ export class HookServer implements DaemonService {
     }
     this.seen.add(id);
     if (this.seen.size > SEEN_CAP) this.seen.delete(this.seen.values().next().value as string);
-    for (const ev of events) this.emit(ev);
+    this.pending.push(...events);
+  }
+
+  private emitPending(): void {
+    const evs = this.pending;
+    this.pending = [];
+    for (const ev of evs) this.emit(ev);
   }
 
   private emit(ev: AwEvent): void {
@@ -227,6 +237,7 @@ export class HookServer implements DaemonService {
         answer = ALLOW;
       }
       s.end(encodeAnswer(answer));
+      this.emitPending();
     });
     s.on('error', () => s.destroy());
     s.on('close', () => this.sockets.delete(s));
@@ -273,6 +284,7 @@ export class HookServer implements DaemonService {
         this.ctx?.log(`hooks: bad spool file ${name}: ${parsed.ok ? 'incomplete payload' : parsed.reason}`);
       }
       this.handle(buf, true);
+      this.emitPending();
       this.counters.spool_drained++;
       done.push(file);
     }
