@@ -246,6 +246,38 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     t.end(msg('X'));
   });
 
+  test('direct TLS (ALPN postgresql, no SSLRequest) as PostgreSQL 17 clients do', async () => {
+    const tok = await token('direct-agent', ['readers']);
+    const t = tls.connect({ host: '127.0.0.1', port, ALPNProtocols: ['postgresql'], rejectUnauthorized: false });
+    await new Promise((r) => t.once('secureConnect', r));
+    assert.equal(t.alpnProtocol, 'postgresql');
+    const reader = new FrameReader();
+    const types: string[] = [];
+    const got = new Promise<void>((resolve) => {
+      t.on('data', (c: Buffer) => {
+        reader.push(c);
+        for (let f = reader.next(); f; f = reader.next()) {
+          types.push(String.fromCharCode(f.type));
+          if (f.type === 0x52 && f.body.readInt32BE(0) === 3) t.write(msg('p', tok));
+          if (f.type === 0x5a) resolve();
+        }
+      });
+    });
+    t.write(startupMessage({ user: 'd', database: 'app' }));
+    await got;
+    assert.ok(types.includes('K'));
+    t.end(msg('X'));
+    // Direct TLS without the ALPN protocol is refused.
+    const bad = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    const closed = await new Promise<string>((resolve) => {
+      bad.on('error', () => resolve('error'));
+      bad.on('close', () => resolve('closed'));
+      bad.on('secureConnect', () => bad.write(startupMessage({ user: 'd', database: 'app' })));
+      bad.on('data', () => resolve('data'));
+    });
+    assert.notEqual(closed, 'data');
+  });
+
   test('cancel requests reach the real server', async () => {
     const tok = await token('reader-agent', ['readers']);
     const child = spawn(cluster.bins.psql, ['-X', `host=127.0.0.1 port=${port} dbname=app user=agent sslmode=require`, '-c', 'SELECT pg_sleep(20)'], { env: { ...process.env, PGPASSWORD: tok } });

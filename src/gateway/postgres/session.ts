@@ -87,14 +87,23 @@ export class PgSession {
 
   // ---------- startup ----------
 
-  private readStartupPacket(sock: net.Socket, reader: FrameReader): Promise<Buffer> {
+  /** The next untyped startup packet, or the bytes of a TLS ClientHello (direct TLS, PG17 `sslnegotiation=direct`). */
+  private readStartupPacket(sock: net.Socket, reader: FrameReader, allowDirectTls: boolean): Promise<Buffer | { direct: Buffer }> {
     return new Promise((resolve, reject) => {
+      const done = () => {
+        sock.off('data', onData);
+        sock.off('close', onClose);
+      };
       const tryRead = () => {
         try {
+          if (allowDirectTls && reader.firstByte() === 0x16) {
+            done();
+            resolve({ direct: reader.rest() });
+            return;
+          }
           const p = reader.nextStartup();
           if (p) {
-            sock.off('data', onData);
-            sock.off('close', onClose);
+            done();
             resolve(p);
           }
         } catch (e) {
@@ -112,6 +121,21 @@ export class PgSession {
     });
   }
 
+  private async upgradeTls(sock: net.Socket, buffered?: Buffer): Promise<tls.TLSSocket> {
+    if (buffered?.length) {
+      // Node's TLSSocket feeds data already buffered on the socket to the TLS engine.
+      sock.pause();
+      sock.unshift(buffered);
+    }
+    const t = new tls.TLSSocket(sock, { isServer: true, secureContext: this.rt.tls.context, ALPNProtocols: ['postgresql'] });
+    await new Promise<void>((resolve, reject) => {
+      t.once('secure', resolve);
+      t.once('error', reject);
+    });
+    t.on('error', () => this.close('tls error'));
+    return t;
+  }
+
   private async startup(): Promise<void> {
     const startTimer = setTimeout(() => this.close('startup timeout'), 30_000);
     this.client.on('error', () => this.close('client socket error'));
@@ -120,16 +144,26 @@ export class PgSession {
     let encrypted = false;
     let pkt: Buffer;
     for (;;) {
-      pkt = await this.readStartupPacket(sock, reader);
+      const got = await this.readStartupPacket(sock, reader, !encrypted);
+      if (!Buffer.isBuffer(got)) {
+        // Direct TLS: the ALPN protocol must be `postgresql` (as PostgreSQL 17 requires).
+        const t = await this.upgradeTls(sock, got.direct);
+        if (t.alpnProtocol !== 'postgresql') {
+          t.destroy();
+          this.closed = true;
+          return;
+        }
+        sock = t;
+        this.client = t;
+        reader = new FrameReader();
+        encrypted = true;
+        continue;
+      }
+      pkt = got;
       const code = pkt.readInt32BE(4);
       if (code === SSL_REQUEST && !encrypted) {
         sock.write('S');
-        const t = new tls.TLSSocket(sock, { isServer: true, secureContext: this.rt.tls.context, ALPNProtocols: ['postgresql'] });
-        await new Promise<void>((resolve, reject) => {
-          t.once('secure', resolve);
-          t.once('error', reject);
-        });
-        t.on('error', () => this.close('tls error'));
+        const t = await this.upgradeTls(sock);
         sock = t;
         this.client = t;
         reader = new FrameReader();

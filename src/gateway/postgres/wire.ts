@@ -53,6 +53,10 @@ export class FrameReader {
     return b;
   }
 
+  firstByte(): number | undefined {
+    return this.buf.length ? this.buf[0] : undefined;
+  }
+
   get pending(): number {
     return this.buf.length;
   }
