@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentBin, agentSimRunner, agentSkipReason, sharedDir, tempHome, type AgentName } from '../../testing/index.js';
 import { hookCommand } from './install.js';
@@ -100,5 +100,33 @@ for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
     assert.ok(!evs.some((e) => e.kind === 'agent.tool.result' && toolText(e).includes('.aws')), 'no blocked call produced a result');
     // The block reason reached the model (it is in the next request the agent sent to the mock).
     assert.match(readFileSync(join(out, 'mock-requests.jsonl'), 'utf8'), /Blocked by AgentWarden/);
+  });
+}
+
+const PARALLEL = {
+  name: 'parallel-calls',
+  prompt: 'Check three things at once.',
+  files: { 'README.md': '# demo\n' },
+  script: [{ calls: [{ shell: 'echo par-one' }, { shell: 'echo par-two' }, { shell: 'echo par-three' }] }, { text: 'All three done.' }],
+  expect: { mainTurns: 2 },
+};
+
+for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
+  test(`${agent}: parallel tool calls run their hooks concurrently; every call and result is stored`, { skip: agentSkipReason(agent), timeout: 600_000 }, async () => {
+    const home = tempHome(`aw-e2e-${agent}-par-`);
+    SCENARIO = join(home, 'parallel.json');
+    writeFileSync(SCENARIO, JSON.stringify(PARALLEL));
+    const srv = await startServe(home);
+    try {
+      runAgent(agent, home, join(home, 'agent-run'));
+    } finally {
+      await srv.stop();
+    }
+    const evs = storedEvents(home).filter((e) => e.source.type === 'hook');
+    for (const word of ['par-one', 'par-two', 'par-three']) {
+      assert.equal(evs.filter((e) => e.kind === 'agent.tool.call' && toolText(e).includes(word)).length, 1, `${word}: one call`);
+      assert.equal(evs.filter((e) => e.kind === 'agent.tool.result' && toolText(e).includes(word)).length, 1, `${word}: one result`);
+    }
+    assert.deepEqual(readdirSync(join(home, 'run', 'hook-spool')), [], 'nothing had to be spooled');
   });
 }
