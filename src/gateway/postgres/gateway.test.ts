@@ -283,7 +283,9 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     const child = spawn(cluster.bins.psql, ['-X', `host=127.0.0.1 port=${port} dbname=app user=agent sslmode=require`, '-c', 'SELECT pg_sleep(20)'], { env: { ...process.env, PGPASSWORD: tok } });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Interrupt only once the statement is running (psql sends the cancel on SIGINT).
+    for (let i = 0; i < 300 && !events.some((e) => e.kind === 'gateway.statement' && e.gateway?.statement?.text === 'SELECT pg_sleep(20)'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     child.kill('SIGINT');
     await new Promise((r) => child.once('exit', r));
@@ -336,13 +338,13 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
   });
 
   test('token expiry closes the connection', async () => {
-    const short = await issueToken(paths, undefined, { agent: 'brief', groups: ['readers'], ttl: '2s' });
+    const short = await issueToken(paths, undefined, { agent: 'brief', groups: ['readers'], ttl: '4s' });
     const c = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'app', password: short.token, ssl: { rejectUnauthorized: false } });
     const errors: Error[] = [];
     c.on('error', (e) => errors.push(e));
     await c.connect();
     assert.equal((await c.query('SELECT 1 AS x')).rows[0].x, 1);
-    await new Promise((r) => setTimeout(r, 2600));
+    await new Promise((r) => setTimeout(r, Math.max(0, short.expiresAt - Date.now()) + 700));
     await assert.rejects(c.query('SELECT 1'));
     assert.ok(errors.some((e) => /token expired/.test(e.message)), errors.map((e) => e.message).join('; '));
     assert.ok(events.some((e) => e.kind === 'gateway.connection' && /token expired/.test(e.gateway?.reason ?? '')));

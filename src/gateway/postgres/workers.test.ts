@@ -57,7 +57,8 @@ describe('postgres gateway with worker processes', { skip: pgSkipReason() }, () 
     const child = spawn(cluster.bins.psql, ['-X', `host=127.0.0.1 port=${port} dbname=postgres user=agent sslmode=require`, '-c', 'SELECT pg_sleep(20)'], { env: { ...process.env, PGPASSWORD: tok } });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    for (let i = 0; i < 300 && !events.some((e) => e.kind === 'gateway.statement' && e.gateway?.statement?.text === 'SELECT pg_sleep(20)'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     await new Promise((r) => child.once('exit', r));
     assert.match(err, /canceling statement due to user request/);
