@@ -3,6 +3,7 @@
 import type { AwConfig } from '../config/types.js';
 import { KernelService } from './kernel-service.js';
 import type { DaemonService } from './service.js';
+import { AgentLogWatcher } from '../sources/importers/watcher.js';
 
 export interface ServiceEntry {
   name: string;
@@ -12,6 +13,8 @@ export interface ServiceEntry {
 
 export const DAEMON_SERVICES: ServiceEntry[] = [
   { name: 'kernel-sensor', create: (cfg) => ((cfg.daemon as { kernel?: boolean } | undefined)?.kernel === false ? undefined : new KernelService()) },
+  // Tails the agents' own session logs (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.cursor/projects).
+  { name: 'agent-logs', create: (cfg) => (cfg.agent_logs?.enabled === false ? undefined : new AgentLogWatcher(cfg.agent_logs ?? {})) },
   // other components append here, e.g.
   // { name: 'hooks', create: (cfg) => new HooksSocketService(cfg) },
   // { name: 'otlp', create: (cfg) => new OtlpReceiverService(cfg) },

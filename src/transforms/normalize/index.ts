@@ -18,3 +18,5 @@ export {
 export type { SupportedAgent, ToolCategory, ToolInfo, EventContext } from './vocabulary.js';
 export { normalizeHookPayload, hookEventKind, detectHookAgent, subagentSessionId, exitCodeOf, fileEdits, promptEventId } from './hooks.js';
 export type { HookNormalizeOptions } from './hooks.js';
+export { createIdDedupe } from './dedupe.js';
+export type { IdDedupe } from './dedupe.js';
