@@ -25,7 +25,9 @@ is printed. Events (gateway.*) go to the store. Stops on SIGINT/SIGTERM.`,
     if (!cfg || (!cfg.postgres && !cfg.http)) throw new AwError('USAGE', 'no gateway: section in the configuration (see docs/gateway.md)');
     const store = openStore(ctx.paths, cfgAll.store ?? {});
     let dropped = 0;
-    const writer = storeWriter(store, cfgAll.store ?? {}, { whenFull: 'drop_newest' });
+    // Never stall agents' traffic on the store (drops are counted and reported); batch less
+    // often than the default unless configured, since every batch signs a checkpoint.
+    const writer = storeWriter(store, cfgAll.store ?? {}, { whenFull: 'drop_newest', flushMs: cfgAll.store?.queue?.flush_ms ?? 200 });
     const host = cfgAll.host?.name;
     const emit = (ev: AwEvent) => {
       if (host) ev.host = { name: host, group: cfgAll.host?.group };

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
   const paths = resolvePaths(join(work, 'home'));
   const store = openStore(paths);
-  const writer = storeWriter(store, {}, { whenFull: 'drop_newest' });
+  const writer = storeWriter(store, {}, { whenFull: 'drop_newest', flushMs: 200 }); // as `agentwarden gateway` does
   const workers = Number(process.env.AW_BENCH_WORKERS ?? cpus().length);
   let events = 0;
   const gw = new GatewayService();
