@@ -146,6 +146,13 @@ describe('linux-ebpf capture via agentwarden run', { skip, timeout: 240_000 }, (
     assert.equal(ex?.process?.flags, undefined);
     const shell = t.events.find((e) => e.kind === 'process.exec' && e.process?.depth === 0);
     assert.deepEqual(shell?.process?.decoded, [{ via: 'sh -c', text: '"$@" >/dev/null' }]);
+    // far beyond one chunk: 320 KiB in 40 arguments, byte for byte
+    const many = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(8000, String.fromCharCode(97 + (i % 26))));
+    const t2 = await runTracked(home, ['/bin/echo', ...many], ['--quiet']);
+    const stored = runCli(['--store', home, 'events', '--json', '--kind', 'process.exec', '--limit', '1', '--desc']).stdout.trim();
+    const ex2 = JSON.parse(stored) as AwEvent;
+    assert.deepEqual(ex2.process?.argv, ['/bin/echo', ...many]);
+    assert.deepEqual(t2.summary.drops, {});
   });
 
   it('IPv6 TCP connect with destination and source', async () => {

@@ -6,7 +6,7 @@
 
 #define AW_PATH_MAX 4096      /* PATH_MAX: paths are never cut below the kernel's own limit */
 #define AW_CHUNK 4096         /* argv/env are streamed in chunks of this size */
-#define AW_ARGV_CHUNKS 64     /* 256 KiB of argv; longer is flagged and counted (argv_truncated) */
+#define AW_ARGV_CHUNKS 512    /* 2 MiB of argv (the usual ARG_MAX); longer is flagged and counted (argv_truncated) */
 #define AW_ENV_CHUNKS 8       /* 32 KiB of environment (markers only are kept in user space) */
 #define AW_WALK_DEPTH 48      /* dentry levels walked for cwd and fd paths */
 #define AW_NAME_MAX 256
