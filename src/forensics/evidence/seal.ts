@@ -5,6 +5,7 @@
 //   records.jsonl        every record of the incident window: {"seq", "leaf", "body"} where
 //                        body is the stored canonical text, so SHA-256(0x00 || body) = leaf
 //   proofs.jsonl         RFC 9162 inclusion proof of each record against the checkpoint
+//                        ("proof": base64 of the concatenated 32-byte path hashes, leaf first)
 //   checkpoint.note      the store's signed checkpoint (C2SP signed note) covering them
 //   store-key.pub.pem    the store's public key (verifies checkpoint.note)
 //   tool-traces.jsonl    agent-level traces: prompts, tool calls and results, sub-agents, decisions
@@ -154,8 +155,7 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
       const body = bodies.get(seq) ?? store.rawBody(seq)!;
       const leaf = leaves.leaf(seq - 1);
       rec += `{"seq":${seq},"leaf":"${leaf.toString('hex')}","body":${JSON.stringify(body)}}\n`;
-      const pb = leaves.inclusionProofB64(seq - 1);
-      proofs += `{"seq":${seq},"index":${seq - 1},"tree_size":${cp.size},"proof":[${pb.length ? `"${pb.join('","')}"` : ''}]}\n`;
+      proofs += `{"seq":${seq},"index":${seq - 1},"tree_size":${cp.size},"proof":"${leaves.inclusionProofPacked(seq - 1)}"}\n`;
     }
     phase('records + proofs');
     put('records.jsonl', rec);

@@ -214,7 +214,7 @@ export function verifyBundle(dir: string, opts: { keys?: KeyObject[]; storeKey?:
     for (let i = 0; i < recs.length; i++) {
       nrec++;
       let r: { seq: number; leaf: string; body: string };
-      let p: { seq: number; index: number; tree_size: number; proof: string[] };
+      let p: { seq: number; index: number; tree_size: number; proof: string };
       try {
         r = JSON.parse(recs[i]);
         p = JSON.parse(proofs[i] ?? 'null');
@@ -237,14 +237,18 @@ export function verifyBundle(dir: string, opts: { keys?: KeyObject[]; storeKey?:
         fail(`seq ${r.seq}: body does not hash to its leaf`);
         continue;
       }
-      if (p.seq !== r.seq || p.index !== r.seq - 1 || p.tree_size !== size || !Array.isArray(p.proof)) {
+      if (p.seq !== r.seq || p.index !== r.seq - 1 || p.tree_size !== size || typeof p.proof !== 'string') {
         fail(`seq ${r.seq}: proof header does not match the record and checkpoint`);
         continue;
       }
       let ok = false;
       try {
-        const hashes = p.proof.map((h) => decodeB64(h) ?? Buffer.alloc(0));
-        ok = hashes.every((h, j) => h.length === 32 && h.toString('base64') === p.proof[j]) && verifyInclusion(p.index, p.tree_size, leaf, hashes, root);
+        const packed = decodeB64(p.proof);
+        if (packed && packed.length % 32 === 0) {
+          const hashes: Buffer[] = [];
+          for (let o = 0; o < packed.length; o += 32) hashes.push(packed.subarray(o, o + 32));
+          ok = verifyInclusion(p.index, p.tree_size, leaf, hashes, root);
+        }
       } catch {
         ok = false;
       }
