@@ -26,6 +26,8 @@ export class GeminiChatReader implements LineReader {
   private readonly seenIds = new Set<string>();
   private readonly toolNames = new Map<string, { name: string; input: unknown }>();
   private readonly started = new Set<string>();
+  private readonly promptIds = new Map<string, string>();
+  private readonly textCounts = new Map<string, number>();
   /** Message records by id, first position kept, last copy wins (whole-file mode). */
   private readonly held = new Map<string, { rec: Record<string, unknown>; ref: string }>();
 
@@ -127,7 +129,10 @@ export class GeminiChatReader implements LineReader {
           this.result(out, mctx, str(fr.id) ?? `${mid}#fr`, str(fr.name), fr.response, undefined, time, ref);
         }
       }
-      if (texts.length) this.emit(out, agentEvent(mctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text: texts.join('\n'), role: 'user' } }, { id: deterministicId(AGENT, ctx.sessionId, mid, 'prompt'), ref }));
+      if (texts.length) {
+        const text = texts.join('\n');
+        this.emit(out, agentEvent(mctx, 'agent.prompt', time, { raw_type: 'user', prompt: { text, role: 'user' } }, { id: this.promptId(ctx.sessionId, mid, text), ref }));
+      }
       return out;
     }
     if (type === 'gemini') {
@@ -168,6 +173,21 @@ export class GeminiChatReader implements LineReader {
     return out;
   }
 
+  /**
+   * The n-th prompt with a given text in a session has the same id in the chat and in
+   * logs.json (which logs every prompt again, under its own numbering).
+   */
+  private promptId(sessionId: string, messageId: string, text: string): string {
+    let id = this.promptIds.get(messageId);
+    if (!id) {
+      const n = (this.textCounts.get(text) ?? 0) + 1;
+      this.textCounts.set(text, n);
+      id = geminiPromptId(sessionId, text, n);
+      this.promptIds.set(messageId, id);
+    }
+    return id;
+  }
+
   private result(out: AwEvent[], ctx: EventContext, callId: string, name: string | undefined, response: unknown, status: string | undefined, time: string, ref: string): void {
     const known = this.toolNames.get(callId);
     const tool = toolInfo(AGENT, name ?? known?.name ?? 'unknown', callId);
@@ -185,6 +205,10 @@ export class GeminiChatReader implements LineReader {
     this.held.clear();
     return out;
   }
+}
+
+export function geminiPromptId(sessionId: string, text: string, occurrence: number): string {
+  return deterministicId(AGENT, sessionId, 'prompt-text', text, occurrence);
 }
 
 function nn(v: unknown): number | undefined {
@@ -217,7 +241,15 @@ export function readGeminiJson(text: string, file: string): ImportResult {
   }
   if (Array.isArray(doc)) {
     // logs.json: the prompt log.
-    for (const [i, e] of doc.entries()) {
+    const counts = new Map<string, number>();
+    const ordered = doc
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => {
+        const x = obj(a.e);
+        const y = obj(b.e);
+        return typeof x?.messageId === 'number' && typeof y?.messageId === 'number' && x.sessionId === y.sessionId ? x.messageId - y.messageId : a.i - b.i;
+      });
+    for (const { e, i } of ordered) {
       const r = obj(e);
       const time = isoTime(r?.timestamp);
       if (!r || !str(r.sessionId) || !time) {
@@ -227,7 +259,10 @@ export function readGeminiJson(text: string, file: string): ImportResult {
       result.lines++;
       const ctx: EventContext = { agent: AGENT, sessionId: r.sessionId as string, sourceType: 'import', sourceName: 'gemini-cli-logs' };
       if (r.type === 'user' && typeof r.message === 'string') {
-        result.events.push(agentEvent(ctx, 'agent.prompt', time, { raw_type: 'logs.json', prompt: { text: r.message, role: 'user' } }, { id: deterministicId(AGENT, ctx.sessionId, 'log', String(r.messageId), time), ref: `${file}#${i}` }));
+        const key = `${ctx.sessionId}\u0000${r.message}`;
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        result.events.push(agentEvent(ctx, 'agent.prompt', time, { raw_type: 'logs.json', prompt: { text: r.message, role: 'user' } }, { id: geminiPromptId(ctx.sessionId, r.message, n), ref: `${file}#${i}` }));
       } else bump(reader.skipped, `log-${String(r.type)}`);
     }
     return result;

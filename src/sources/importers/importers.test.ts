@@ -153,6 +153,9 @@ test('Gemini CLI chats: legacy JSON, JSONL with repeated ids (last copy wins), l
   }
   const logs = importFile('gemini-cli', A('gemini-cli', 'chats', 'logs.json'));
   assert.equal(kinds(logs.events)['agent.prompt'], 3); // jq: length
+  // logs.json repeats the chat's prompts (same texts, own numbering): same ids, stored once.
+  const chatPrompts = importFile('gemini-cli', A('gemini-cli', 'chats', 'session-2025-12-01T21-45-5b959dae.json')).events.filter((e) => e.kind === 'agent.prompt');
+  assert.deepEqual(logs.events.map((e) => e.id).sort(), chatPrompts.map((e) => e.id).sort());
 });
 
 test('hook payload logs: every generated and probe payload normalizes, ids agree with transcripts', () => {

@@ -93,7 +93,8 @@ export class AgentLogWatcher implements DaemonService {
         for (const dir of this.dirs[agent]) {
           let files: string[];
           try {
-            files = findFiles(dir, (n) => acceptsFile(agent, n));
+            // ~/.cursor/projects holds other JSONL (tool logs); only agent transcripts are read.
+            files = findFiles(dir, (n, full) => acceptsFile(agent, n) && (agent !== 'cursor' || full.includes('/agent-transcripts/')));
           } catch {
             continue; // directory not there (yet)
           }
