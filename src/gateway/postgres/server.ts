@@ -190,7 +190,9 @@ export class PgGateway implements GatewayRuntime {
     if (ddl) session.catalogDirty = true;
     const dirty = session.catalogDirty;
     const needs = !cat || (dirty && !ddl) || a.statements.some((s) => cat.unknownRelations(s.node).length > 0);
-    if (!needs || ddl) return undefined;
+    // In an aborted transaction the refresh would fail: unknown relations are then masked
+    // by the fail-closed fallback instead.
+    if (!needs || ddl || session.transactionStatus === 'E') return undefined;
     // A relation we do not know yet (created since the snapshot): refresh before deciding
     // how to mask, inside the session so uncommitted DDL of this transaction is visible.
     session.catalogDirty = false;
