@@ -56,8 +56,12 @@ export class HttpReceiver {
     const s = this.server;
     this.server = undefined;
     if (!s) return;
+    // Stop accepting first, then cut every connection: a client reconnecting in a loop must
+    // not slip a connection in between (close() would then wait for it forever).
+    const closed = new Promise<void>((r) => s.close(() => r()));
+    s.closeAllConnections();
     for (const sock of this.sockets) sock.destroy();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closed;
   }
 }
 
@@ -90,8 +94,9 @@ export class TcpReceiver {
     const s = this.server;
     this.server = undefined;
     if (!s) return;
+    const closed = new Promise<void>((r) => s.close(() => r()));
     for (const sock of this.sockets) sock.destroy();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closed;
   }
 }
 
