@@ -29,7 +29,7 @@ run(empty, base.slice(0, 20_000));
 let rules = 0;
 let none = 0;
 let matches = 0;
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < 5; i++) { // best of 5: the shared machines are noisy
   none = Math.max(none, run(empty, base).rate);
   const r = run(pack, base);
   if (r.rate > rules) {

@@ -31,7 +31,7 @@ throughput(pack, base.slice(0, 20_000));
 throughput(new RuleSet([]), base.slice(0, 20_000));
 let rules = { rate: 0, alerts: 0 };
 let none = 0;
-for (let i = 0; i < 3; i++) {
+for (let i = 0; i < 5; i++) { // best of 5: the shared machines are noisy
   none = Math.max(none, throughput(new RuleSet([]), base).rate);
   const r = throughput(pack, base);
   if (r.rate > rules.rate) rules = r;
