@@ -160,11 +160,16 @@ export class ExportersService implements DaemonService {
   }
 
   /** Resolves when every exporter has caught up with the store as it is now (tests, export). */
-  async drain(): Promise<void> {
+  async drain(timeoutMs = 60_000): Promise<void> {
     const target = this.store?.size ?? 0;
+    const deadline = Date.now() + timeoutMs;
     while (this.lanes.some((l) => l.readPos < target || l.pending.length)) {
+      if (Date.now() > deadline) {
+        const where = this.lanes.map((l) => `${l.cfg.name}: read ${l.readPos}/${target}, pending ${l.pending.length}, ${l.sink.counters.state}`).join('; ');
+        throw new Error(`exporters did not catch up within ${timeoutMs} ms (${where})`);
+      }
       await this.tick();
-      await Promise.all(this.lanes.map((l) => l.sink.flush()));
+      await Promise.race([Promise.all(this.lanes.map((l) => l.sink.flush())), new Promise((r) => setTimeout(r, 500))]);
       await this.tick();
     }
   }
