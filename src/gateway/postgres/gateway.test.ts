@@ -337,6 +337,19 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     store.close();
   });
 
+  test('masking follows DDL made in the session (catalog refresh): new views over masked columns', async () => {
+    const c = await client('writer-agent', ['writers']);
+    await c.query('CREATE VIEW v_fresh AS SELECT id, email AS e, lower(name) AS n FROM customers');
+    const r = await c.query('SELECT e, n FROM v_fresh WHERE id = 1');
+    assert.equal(r.rows[0].e, '****');
+    assert.ok(typeof r.rows[0].n === 'string' && r.rows[0].n !== '****' && r.rows[0].n === r.rows[0].n.toLowerCase());
+    await c.query('BEGIN');
+    await c.query('CREATE VIEW v_tx AS SELECT email FROM v_fresh JOIN customers USING (id)');
+    assert.equal((await c.query('SELECT * FROM v_tx LIMIT 1')).rows[0].email, '****');
+    await c.query('ROLLBACK');
+    await c.end();
+  });
+
   test('token expiry closes the connection', async () => {
     const short = await issueToken(paths, undefined, { agent: 'brief', groups: ['readers'], ttl: '4s' });
     const c = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'app', password: short.token, ssl: { rejectUnauthorized: false } });
