@@ -39,7 +39,7 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     return c;
   }
 
-  function psql(sql: string, tok: string, extra: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  function psql(sql: string, tok: string, extra: string[] = [], input?: string): Promise<{ code: number; out: string; err: string }> {
     // Asynchronous: the gateway runs in this process and must keep serving.
     return new Promise((resolve) => {
       const child = spawn(cluster.bins.psql, ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', `host=127.0.0.1 port=${port} dbname=app user=agent sslmode=require`, '-c', sql, ...extra], {
@@ -50,6 +50,7 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (err += d));
       child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      child.stdin.end(input ?? '');
     });
   }
 
@@ -335,6 +336,17 @@ describe('postgres gateway (real PostgreSQL)', { skip }, () => {
     await slow.stop();
     await c.end();
     store.close();
+  });
+
+  test('COPY FROM STDIN: decided as a write on the table, data streamed through', async () => {
+    const w = await token('writer-agent', ['writers']);
+    const ok = await psql('COPY staging FROM STDIN', w, [], '7\tseven\n8\teight\n\\.\n');
+    assert.equal(ok.code, 0, ok.err);
+    const r = await token('reader-agent', ['readers']);
+    assert.equal((await psql('SELECT count(*) FROM staging', r)).out.trim(), '2');
+    const refused = await psql('COPY staging FROM STDIN', r, [], '9\tnine\n\\.\n');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.err, /blocked by policy: write on staging/);
   });
 
   test('masking follows DDL made in the session (catalog refresh): new views over masked columns', async () => {
