@@ -73,7 +73,7 @@ export interface ContextOptions {
  * (declared in config, or learned from each session's start event / root cwd).
  */
 export class RuleContext implements EvalContext {
-  private readonly cache = new Map<string, AllowlistMatcher | undefined>();
+  private readonly cache = new Map<string, Map<string, AllowlistMatcher | undefined>>();
   /** Workspaces learned per session (bounded; oldest forgotten first). */
   private readonly learned = new Map<string, string>();
   private readonly maxLearned: number;
@@ -87,8 +87,11 @@ export class RuleContext implements EvalContext {
   }
 
   allowlist(name: string, agentKind: string | undefined): AllowlistMatcher | undefined {
-    const key = `${name}\u0000${agentKind ?? ''}`;
-    if (this.cache.has(key)) return this.cache.get(key);
+    // Two-level cache: no string building on the per-event path.
+    let byAgent = this.cache.get(name);
+    if (!byAgent) this.cache.set(name, (byAgent = new Map()));
+    const ak = agentKind ?? '';
+    if (byAgent.has(ak)) return byAgent.get(ak);
     const spec = this.set.allowlists.get(name);
     const extra = this.opts.allowlists?.[name];
     let m: AllowlistMatcher | undefined;
@@ -96,7 +99,7 @@ export class RuleContext implements EvalContext {
       const items = [...(spec?.items ?? []), ...((agentKind && spec?.agents[agentKind]) || []), ...(extra?.['*'] ?? []), ...((agentKind && extra?.[agentKind]) || [])];
       m = compileAllowlist(items);
     }
-    this.cache.set(key, m);
+    byAgent.set(ak, m);
     return m;
   }
 
