@@ -181,7 +181,9 @@ test('50 concurrent hook calls: all stored, none interleaved, each answered', as
         const body = `${String(i).padStart(3, '0')}:`.repeat(40_000);
         const payload = JSON.stringify({ session_id: 'conc', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_use_id: `call-${i}`, tool_input: { command: i % 5 === 0 ? 'cat ~/.aws/credentials' : 'true', body } });
         // Every tenth call goes through the Node fallback client.
-        return runClient(['--agent', 'claude', '--socket', sock, '--spool', spool], payload, i % 10 === 3);
+        // A generous timeout: on a loaded CI machine 50 cold starts at once are slow, and a
+        // timed-out client would (by design) spool and fail open instead of being answered.
+        return runClient(['--agent', 'claude', '--socket', sock, '--spool', spool, '--timeout-ms', '120000'], payload, i % 10 === 3);
       }),
     );
     for (let i = 0; i < N; i++) assert.equal(results[i].code, i % 5 === 0 ? 2 : 0, `call ${i}: ${results[i].stderr}`);
