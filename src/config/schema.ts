@@ -2,6 +2,7 @@
 // own `config.ts` and is listed here; unknown keys are errors (a typo must not be ignored).
 import { STORE_CONFIG_SCHEMA } from '../sinks/store/config.js';
 import { ATTRIBUTE_CONFIG_SCHEMA } from '../transforms/attribute/config.js';
+import { DAEMON_CONFIG_SCHEMA } from '../daemon/config.js';
 import { RESPONSE_CONFIG_SCHEMA } from '../forensics/config.js';
 import { EXPORTERS_CONFIG_SCHEMA } from '../sinks/exporters/config.js';
 import { HOOKS_CONFIG_SCHEMA } from '../sources/hooks/config.js';
@@ -14,6 +15,7 @@ import { DETECT_CONFIG_SCHEMA } from '../transforms/detect/config.js';
 export const CONFIG_SECTIONS: Record<string, object> = {
   store: STORE_CONFIG_SCHEMA,
   attribute: ATTRIBUTE_CONFIG_SCHEMA,
+  daemon: DAEMON_CONFIG_SCHEMA,
   response: RESPONSE_CONFIG_SCHEMA,
   exporters: EXPORTERS_CONFIG_SCHEMA,
   hooks: HOOKS_CONFIG_SCHEMA,

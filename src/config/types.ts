@@ -1,6 +1,7 @@
 // The typed shape of the YAML configuration (validated by config/schema.ts).
 import type { StoreConfig } from '../sinks/store/config.js';
 import type { AttributeConfig } from '../transforms/attribute/config.js';
+import type { DaemonConfig } from '../daemon/config.js';
 import type { ResponseConfig } from '../forensics/config.js';
 import type { ExportersConfig } from '../sinks/exporters/config.js';
 import type { HooksConfig } from '../sources/hooks/config.js';
@@ -14,6 +15,7 @@ export interface AwConfig {
   host?: { name?: string; group?: string };
   store?: StoreConfig;
   attribute?: AttributeConfig;
+  daemon?: DaemonConfig;
   response?: ResponseConfig;
   exporters?: ExportersConfig;
   hooks?: HooksConfig;

@@ -12,7 +12,7 @@ export interface ServiceEntry {
 }
 
 export const DAEMON_SERVICES: ServiceEntry[] = [
-  { name: 'kernel-sensor', create: (cfg) => ((cfg.daemon as { kernel?: boolean } | undefined)?.kernel === false ? undefined : new KernelService()) },
+  { name: 'kernel-sensor', create: (cfg) => (cfg.daemon?.kernel === false ? undefined : new KernelService()) },
   // Tails the agents' own session logs (~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, ~/.cursor/projects).
   { name: 'agent-logs', create: (cfg) => (cfg.agent_logs?.enabled === false ? undefined : new AgentLogWatcher(cfg.agent_logs ?? {})) },
   // other components append here, e.g.
