@@ -65,6 +65,8 @@ export class MaskCatalog {
   private readonly attMasks = new Map<string, MaskRule>();
   private readonly oids = new Set<number>();
   readonly loadedAt = Date.now();
+  /** Result plans per statement tree (see buildResultMasker). */
+  readonly planMemo = new WeakMap<object, { planned: Array<MaskRule | undefined> | null; unknown: boolean; touches: boolean }>();
 
   constructor(relations: CatalogRelation[], rules: Array<{ table: string; column: string; schema?: string; rule: MaskRule }>) {
     for (const r of relations) {
@@ -394,20 +396,29 @@ export function buildResultMasker(
   stmt: StatementInfo | undefined,
   fields: FieldDesc[] | undefined,
 ): ResultMasker | null {
-  let planned: Masks | null = [];
+  // The plan depends only on the statement's tree and this catalog snapshot: memoized per
+  // tree (template-cache hits share one tree), so repeated statements skip the walks.
+  let plan: { planned: Masks | null; unknown: boolean; touches: boolean } = { planned: [], unknown: false, touches: false };
   if (catalog && !catalog.empty && stmt) {
-    try {
-      planned = catalog.outputMasks(stmt.node, []);
-    } catch {
-      planned = null;
+    const memo = catalog.planMemo.get(stmt.node);
+    if (memo) plan = memo;
+    else {
+      let planned: Masks | null;
+      try {
+        planned = catalog.outputMasks(stmt.node, []);
+      } catch {
+        planned = null;
+      }
+      plan = { planned, unknown: catalog.unknownRelations(stmt.node).length > 0, touches: catalog.touchesMasked(stmt.node) };
+      catalog.planMemo.set(stmt.node, plan);
     }
   }
+  const planned = plan.planned;
   const n = fields?.length ?? planned?.length ?? 0;
   const rules: Masks = new Array(n).fill(undefined);
   let any = false;
-  const unknown = catalog && !catalog.empty && stmt ? catalog.unknownRelations(stmt.node).length > 0 : false;
-  const aligned = !unknown && planned !== null && (!fields || planned.length === fields.length);
-  const fallback = !aligned && catalog && stmt ? catalog.touchesMasked(stmt.node) : false;
+  const aligned = !plan.unknown && planned !== null && (!fields || planned.length === fields.length);
+  const fallback = !aligned && plan.touches;
   for (let i = 0; i < n; i++) {
     const f = fields?.[i];
     let r = aligned ? planned![i] : undefined;
