@@ -65,13 +65,26 @@ describe('agentwarden daemon', { skip, timeout: 600_000 }, () => {
     assert.deepEqual(st.services['kernel-sensor'].drops, {});
   });
 
-  for (const agent of ['claude', 'codex', 'gemini'] as AgentName[]) {
-    it(`detects ${agent} as it starts and records the cred-exfil findings`, { skip: agentSkipReason(agent) }, async () => {
-      const runDir = join(dir, `run-${agent}`);
-      const r = spawnSync(process.execPath, [agentSimRunner()!, '--agent', agent, '--scenario', sharedDir('agent-sim', 'examples', 'cred-exfil.json'), '--bin', agentBin(agent)!, '--out', runDir], { encoding: 'utf8', timeout: 300_000 });
-      assert.equal(r.status, 0, r.stderr.slice(-2000));
-      // the session ends when the agent exits; give the daemon a moment to store its tail
-      const live = await waitFor('the session in sessions --live', () => {
+  // the three agents run at the same time (the daemon must keep them apart; it also keeps
+  // the suite's wall time to one agent run)
+  const agents = (['claude', 'codex', 'gemini'] as AgentName[]).filter((a) => !agentSkipReason(a));
+  it(`detects ${agents.join(', ') || 'the agents'} as they start, concurrently, and records the cred-exfil findings`, { skip: agents.length ? undefined : agentSkipReason('claude') }, async () => {
+    const runs = await Promise.all(
+      agents.map(
+        (agent) =>
+          new Promise<{ agent: AgentName; runDir: string; code: number | null; err: string }>((resolve) => {
+            const runDir = join(dir, `run-${agent}`);
+            const c = spawn(process.execPath, [agentSimRunner()!, '--agent', agent, '--scenario', sharedDir('agent-sim', 'examples', 'cred-exfil.json'), '--bin', agentBin(agent)!, '--out', runDir, '--timeout', '280'], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            c.stderr.on('data', (d) => (err += d));
+            c.on('exit', (code) => resolve({ agent, runDir, code, err }));
+          }),
+      ),
+    );
+    for (const r of runs) assert.equal(r.code, 0, `${r.agent}: ${r.err.slice(-2000)}`);
+    for (const { agent, runDir } of runs) {
+      // the session ends when the agent exits; the daemon stores its tail right after
+      const live = await waitFor(`the ${agent} session in sessions --live`, () => {
         const l = runCli(['--store', home, 'sessions', '--live', '--json']).stdout.trim();
         const list = l ? l.split('\n').map((x) => JSON.parse(x)) : [];
         return list.find((s: any) => s.agent.kind === AGENT_KIND[agent] && s.ended && s.id_source !== 'generated');
@@ -79,9 +92,9 @@ describe('agentwarden daemon', { skip, timeout: 600_000 }, () => {
       await sleep(500);
       const mine = checkCredExfil(agent, runDir, events(home, ['--session', live.id]));
       assert.equal(mine[0].session?.root_pid, live.root_pid);
-      assert.equal(events(home, ['--kind', 'sensor.drop']).length, 0);
-    });
-  }
+    }
+    assert.equal(events(home, ['--kind', 'sensor.drop']).length, 0);
+  });
 
   it('an agent marker without an agent process is not a session', async () => {
     const before = runCli(['--store', home, 'sessions', '--live', '--json']).stdout.trim().split('\n').filter(Boolean).length;
