@@ -148,7 +148,8 @@ test('inside the real daemon: what the daemon records reaches the receiver', asy
   const got = JSON.parse(r.requests[0].body.toString('utf8'));
   assert.equal(got[0].class_uid, 2004);
   assert.equal(got[0].finding_info.analytic.uid, 'AW-DAEMON-UNCLEAN-STOP');
-  assert.equal((svc!.status().lake as { sent: number }).sent, 1);
+  // The receiver records the request before it answers: wait for the answer to be counted.
+  await until(() => (svc!.status().lake as { sent: number }).sent === 1, 10_000, 'the delivery counted');
   await d.stop();
   await r.stop();
 });
