@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwEvent } from '../../../schema/index.js';
 import { TcpReceiver, UdpReceiver, until } from '../testing/receivers.js';
 import { sampleEvents } from '../mapping/samples.js';
-import { createSyslogExporter, sdEscape, syslogTime, unframe } from './index.js';
+import { createSyslogExporter, sdEscape, syslogTime, unframe, type SyslogTcpTransport } from './index.js';
 
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (\[.*?[^\\]\]|-) \uFEFF(.*)$/s;
 
@@ -68,7 +68,9 @@ test('TCP: events written while the receiver is down are delivered after it rest
   await s.flush();
   await until(() => frames(r.data).length === 1, 5000, 'first frame');
   await r.stop();
-  await new Promise((res) => setTimeout(res, 50)); // the FIN reaches the exporter
+  // The exporter notices the receiver closed the connection (FIN) before it writes again.
+  const tcp = s.transport.inner as SyslogTcpTransport;
+  await until(() => !tcp.connected, 5000, 'the close noticed');
   for (const ev of events.slice(1, 10)) s.write(ev);
   await until(() => s.counters.state === 'retrying', 5000, 'retrying');
   const before = r.data.length;

@@ -29,6 +29,11 @@ export class SyslogTcpTransport implements Transport {
     if (tls?.caFile) this.ca = readFileSync(tls.caFile);
   }
 
+  /** Whether a connection is open and the receiver has not closed its side. */
+  get connected(): boolean {
+    return this.alive;
+  }
+
   private open(timeoutMs: number): Promise<Socket> {
     if (this.sock && this.alive) return Promise.resolve(this.sock);
     this.sock?.destroy();
