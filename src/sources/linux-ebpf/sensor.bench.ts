@@ -143,6 +143,13 @@ async function delivery(): Promise<void> {
   console.log(`delivery: ${stored} events stored in ${elapsed.toFixed(2)} s = ${Math.round(rate)} events/s durable, drops ${JSON.stringify(drops)}`);
   console.log(`  ratio to goal (100,000/s): ${(rate / 100_000).toFixed(2)}  |  ratio to the untraced rate of the same two writers (${Math.round((2 * OPENS) / (baseMs / 1000))}/s): ${(rate / ((2 * OPENS) / (baseMs / 1000))).toFixed(2)}`);
   console.log(`  lossless: ${Object.keys(drops).length === 0 ? 'yes' : 'NO'}`);
+  // the same capture without the store: where the time goes (sensor + decode + attribution)
+  let n = 0;
+  let t0 = 0n;
+  const cap2 = new KernelCapture({ mode: 'run', cmd: ['sh', '-c', `${q(process.execPath)} -e ${q(loop)} & ${q(process.execPath)} -e ${q(loop)}; wait`], catalog: AgentCatalog.load(), emit: () => void (n++ || (t0 = process.hrtime.bigint())), stdio: 'ignore' });
+  await cap2.finish();
+  const rate2 = n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  console.log(`  without the store: ${n} events attributed at ${Math.round(rate2)} events/s, drops ${JSON.stringify(cap2.drops())}; ratio to goal ${(rate2 / 100_000).toFixed(2)}; store share of the cost: ${(1 - rate / rate2).toFixed(2)}`);
 }
 
 /** User-space parse cost of the transport: binary records (what aw-sensor sends) vs the same
@@ -169,7 +176,7 @@ function transport(): void {
   console.log(`transport parse (${recs.length} records; binary ${(bin.length / 1e6).toFixed(1)} MB, JSON ${(json.length / 1e6).toFixed(1)} MB): binary ${tb.toFixed(1)} ms = ${Math.round(recs.length / (tb / 1000))} rec/s, JSON.parse ${tj.toFixed(1)} ms = ${Math.round(recs.length / (tj / 1000))} rec/s; ratio JSON/binary ${(tj / tb).toFixed(2)}`);
 }
 
-try {
+async function workloads(): Promise<void> {
   console.log(`building a ${FILES}-file repository...`);
   makeRepo();
   const base = untraced('base');
@@ -183,8 +190,13 @@ try {
     console.log(`${name.padEnd(26)} ${b.toFixed(1).padStart(9)} ${t.times[name].toFixed(1).padStart(9)} ${(t.times[name] / b).toFixed(2).padStart(6)} ${out[name].toFixed(1).padStart(15)} ${(out[name] / b).toFixed(2).padStart(6)}`);
   }
   console.log(`in-tree run: ${t.events} events attributed and stored, drops ${JSON.stringify(t.drops)}`);
+}
+
+try {
+  const only = process.env.BENCH_ONLY; // 'delivery' runs the delivery part alone
+  if (only !== 'delivery') await workloads();
   await delivery();
-  transport();
+  if (only !== 'delivery') transport();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
