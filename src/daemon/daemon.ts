@@ -11,7 +11,8 @@ import { nowTime, type AwEvent } from '../schema/index.js';
 import { openStore, storeWriter } from '../sinks/store/index.js';
 import { KernelService } from './kernel-service.js';
 import type { DaemonContext, DaemonService } from './service.js';
-import { DAEMON_SERVICES, type ServiceEntry } from './services.js';
+import { DAEMON_SERVICES, type ServiceDeps, type ServiceEntry } from './services.js';
+import { buildLivePipeline } from '../pipeline/live.js';
 import { StatusServer, socketPath } from './status-socket.js';
 
 export interface DaemonOptions {
@@ -33,12 +34,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const store = openStore(o.paths, cfg);
   const writer = storeWriter(store, cfg, { whenFull: 'drop_newest', onError: (e) => o.log(`store: ${(e as Error).message}`) });
   const host: AwEvent['host'] = { name: o.config.host?.name ?? hostname(), ...(o.config.host?.group ? { group: o.config.host.group } : {}) };
+  // Every source's events go through the live chain: dedupe, tool-call join, detection,
+  // redaction, then the store (see src/pipeline/live.ts).
+  const live = buildLivePipeline(o.config, writer);
   let emitted = 0;
   const emit = (e: AwEvent) => {
     emitted++;
-    writer.write(e);
+    live.pipeline.emit(e);
   };
   const ctx: DaemonContext = { config: o.config, paths: o.paths, emit, log: o.log };
+  const deps: ServiceDeps = { detector: live.detector, flush: () => live.pipeline.flush() };
 
   if (existsSync(stateFile)) {
     let prev: { pid?: number; started?: string } = {};
@@ -58,7 +63,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const services: DaemonService[] = [];
   for (const entry of o.services ?? DAEMON_SERVICES) {
-    const svc = entry.create(o.config);
+    const svc = entry.create(o.config, deps);
     if (!svc) continue;
     try {
       await svc.start(ctx);
@@ -73,6 +78,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const statusServer = new StatusServer(socketPath(o.paths), {
     status: () => ({
       daemon: { pid: process.pid, started, host: host.name, events_emitted: emitted, store: { acknowledged: writer.acknowledged, queue_dropped: writer.counters.dropped, queue_depth: writer.counters.depth, last_seq: writer.lastSeq } },
+      pipeline: { ...live.pipeline.counters, detector: live.detector.status(), redaction: live.redactor.counters },
       services: Object.fromEntries(services.map((s) => [s.name, safeStatus(s)])),
     }),
     sessions: () => services.filter((s): s is KernelService => s instanceof KernelService).flatMap((s) => s.sessions()),
@@ -104,7 +110,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         }
       }
       await statusServer.close();
-      await writer.flush();
+      await live.pipeline.flush();
       await writer.close();
       store.close();
       rmSync(stateFile, { force: true });

@@ -5,6 +5,7 @@ import { AwError } from '../../core/errors.js';
 import { KernelCapture } from '../../daemon/kernel.js';
 import { sensorUnavailableReason } from '../../sources/linux-ebpf/sensor.js';
 import type { AwEvent } from '../../schema/index.js';
+import { buildLivePipeline } from '../../pipeline/live.js';
 import { openStore, storeWriter } from '../../sinks/store/index.js';
 import { AgentCatalog } from '../../transforms/attribute/index.js';
 import { attributeConfig } from '../../transforms/attribute/config.js';
@@ -62,15 +63,22 @@ degraded and bypassable (a process can detect or escape ptrace), and labelled as
     const writer = store ? storeWriter(store, cfg, { whenFull: 'block' }) : undefined;
     const summary = new RunSummary();
     const print = values.quiet ? undefined : json ? (e: AwEvent) => ctx.out.write(`${JSON.stringify(e)}\n`) : (e: AwEvent) => ctx.err.write(`${line(ctx.err, e)}\n`);
-    const emit = (e: AwEvent): void | Promise<void> => {
+    // The live chain (dedupe, tool-call join, detection, redaction) sits between the sensor
+    // and the store; what leaves it (alerts included) is summarised and printed.
+    const live = writer ? buildLivePipeline(ctx.config, writer) : undefined;
+    const shown = (e: AwEvent): void => {
       summary.add(e);
       print?.(e);
-      if (!writer) return;
-      if (writer.counters.depth < 60000) {
-        writer.write(e);
+    };
+    live?.pipeline.onEvent(shown);
+    const emit = (e: AwEvent): void | Promise<void> => {
+      if (!live || !writer) {
+        shown(e);
         return;
       }
-      return writer.writeAsync(e).then(() => undefined);
+      live.pipeline.emit(e);
+      // Backpressure instead of loss: the store queue blocks the sensor reader when nearly full.
+      if (writer.counters.depth >= 60000) return writer.flush();
     };
     // the terminal's Ctrl-C is for CMD; we stop when it does
     const ignore = () => undefined;
@@ -102,7 +110,7 @@ degraded and bypassable (a process can detect or escape ptrace), and labelled as
         summary.sessions = cap.attributor.list();
         summary.late = cap.attributor.counters.late_attributed;
       }
-      if (writer) await writer.flush();
+      if (live) await live.pipeline.flush();
     } finally {
       process.off('SIGINT', ignore);
       process.off('SIGQUIT', ignore);
@@ -131,6 +139,7 @@ function line(out: Out, e: AwEvent): string {
   else if (e.network) detail = `${termSafe(e.network.transport ?? '')} ${termSafe(e.network.dst_host ?? e.network.dst_ip)}${e.network.dst_port !== undefined ? `:${e.network.dst_port}` : ''}`;
   else if (e.library) detail = termSafe(e.library.path);
   else if (e.sensor) detail = `${termSafe(e.sensor.message)} ${termSafe(JSON.stringify(e.sensor.drops ?? {}))}`;
+  else if (e.alert) detail = paint(out, 'red', `[${termSafe(e.alert.severity)}] ${termSafe(e.alert.title)}${e.alert.ioc_id ? ` (${termSafe(e.alert.ioc_id)})` : ''}`);
   if (e.attributes?.error) detail += ` (${termSafe(e.attributes.error)})`;
   const sess = e.session ? paint(out, 'gray', ` [${termSafe(e.session.agent.kind)} ${termSafe(e.session.id.slice(0, 8))} d${p?.depth ?? 0}]`) : '';
   const kind = e.kind === 'sensor.drop' || e.file?.persistence ? paint(out, 'red', e.kind.padEnd(15)) : paint(out, 'cyan', e.kind.padEnd(15));
