@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwError } from '../../core/errors.js';
+import { joinEvents, stamp } from '../../transforms/join/index.js';
 import { parseTimeNs, type AwEvent } from '../../schema/index.js';
 import type { EventStore, StoredEvent } from '../../sinks/store/index.js';
 import { IncidentDb, type Incident } from '../incident/db.js';
@@ -83,6 +84,16 @@ export function scopeEvents(store: EventStore, scope: Scope, opts: { maxSeq?: nu
   let sorted = true;
   for (let i = 1; i < out.length && sorted; i++) if (out[i].ns < out[i - 1].ns || (out[i].ns === out[i - 1].ns && out[i].ev.seq < out[i - 1].ev.seq)) sorted = false;
   if (!sorted) out.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.ev.seq - b.ev.seq));
+  // Kernel records stored before the agent's own tool calls were known (a transcript
+  // imported afterwards, hooks that were not live) are joined to their tool calls here, at
+  // read time, with the same join the live pipeline uses.
+  if (out.some((t) => t.ev.kind === 'agent.tool.call')) {
+    const { matches, joiner } = joinEvents(out.map((t) => t.ev));
+    for (const t of out) {
+      const m = matches.get(t.ev);
+      if (m && !t.ev.session?.tool_call_id) t.ev = stamp(t.ev, m, joiner) as StoredEvent;
+    }
+  }
   return out;
 }
 
