@@ -3,6 +3,7 @@
 // (Luhn for cards) so that random digit runs are not masked; SSNs only in the dashed form
 // (hoopinspect: bare nine-digit matches fire on a third of business ids).
 import type { DetectorName } from '../config.js';
+import { luhnValid } from '../../core/luhn.js';
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
@@ -21,21 +22,6 @@ const API_KEY = new RegExp(
   'g',
 );
 const NATIONAL_ID = /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b|\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g;
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
-}
 
 interface Detector {
   name: DetectorName;

@@ -4,12 +4,11 @@
 // by tool_use_id and sub-agents to the parent Task/Agent call through agent_progress
 // (parentToolUseID + agentId) or the Task result's agentId.
 import type { AwEvent } from '../../schema/index.js';
-import { normalizeHookPayload } from '../../transforms/normalize/hooks.js';
 import { fileEdits } from '../../transforms/normalize/hooks.js';
 import { promptEventId, subagentSessionId } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
-import { bump, obj, parseObjectLine, str, type ImportProblem, type LineReader } from './common.js';
+import { bump, emitOnce, hookLogEvents, type ImportProblem, type LineReader, obj, parseObjectLine, str } from './common.js';
 
 const AGENT = 'claude-code';
 const SKIP_TYPES = new Set(['file-history-snapshot', 'queue-operation', 'summary', 'last-prompt', 'attachment', 'custom-title', 'pr-link', 'agent-name']);
@@ -32,9 +31,7 @@ export class ClaudeTranscriptReader implements LineReader {
   ) {}
 
   private emit(out: AwEvent[], ev: AwEvent): void {
-    if (ev.id && this.seenIds.has(ev.id)) return;
-    if (ev.id) this.seenIds.add(ev.id);
-    out.push(ev);
+    emitOnce(this.seenIds, out, ev);
   }
 
   line(text: string, lineNo: number): AwEvent[] {
@@ -43,13 +40,8 @@ export class ClaudeTranscriptReader implements LineReader {
     const out: AwEvent[] = [];
     const ref = `${this.file}:${lineNo}`;
     // Hook payload logs (hooks.jsonl, probe captures) share the importer.
-    if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'claude-code-hook-log' })) {
-        ev.source.type = 'import';
-        this.emit(out, ev);
-      }
-      return out;
-    }
+    const hooked = hookLogEvents(AGENT, rec, this.seenIds, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'claude-code-hook-log' });
+    if (hooked) return hooked;
     const type = str(rec.type);
     const time = isoTime(rec.timestamp) ?? this.lastTime;
     if (time) this.lastTime = time;

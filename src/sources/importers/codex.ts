@@ -5,10 +5,10 @@
 // and the shell's process id, so results wait for them until the end of the read.
 // Sub-agents: spawn_agent call, then collab_agent_spawn_end.new_thread_id (child rollout).
 import type { AwEvent } from '../../schema/index.js';
-import { exitCodeOf, fileEdits, normalizeHookPayload, promptEventId } from '../../transforms/normalize/hooks.js';
+import { exitCodeOf, fileEdits, promptEventId } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, lenientJson, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
-import { bump, obj, parseObjectLine, str, type ImportProblem, type LineReader } from './common.js';
+import { bump, emitOnce, hookLogEvents, type ImportProblem, type LineReader, obj, parseObjectLine, str } from './common.js';
 
 const AGENT = 'codex';
 
@@ -56,9 +56,7 @@ export class CodexRolloutReader implements LineReader {
   ) {}
 
   private emit(out: AwEvent[], ev: AwEvent): void {
-    if (ev.id && this.seenIds.has(ev.id)) return;
-    if (ev.id) this.seenIds.add(ev.id);
-    out.push(ev);
+    emitOnce(this.seenIds, out, ev);
   }
 
   private context(): EventContext {
@@ -74,13 +72,8 @@ export class CodexRolloutReader implements LineReader {
     if (!rec) return [];
     const out: AwEvent[] = [];
     const ref = `${this.file}:${lineNo}`;
-    if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'codex-hook-log' })) {
-        ev.source.type = 'import';
-        this.emit(out, ev);
-      }
-      return out;
-    }
+    const hooked = hookLogEvents(AGENT, rec, this.seenIds, { ref, time: this.lastTime ?? this.fallbackTime, sourceName: 'codex-hook-log' });
+    if (hooked) return hooked;
     const type = str(rec.type);
     const p = obj(rec.payload);
     const time = isoTime(rec.timestamp) ?? this.lastTime;

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AwEvent } from '../../schema/index.js';
+import { normalizeHookPayload } from '../../transforms/normalize/hooks.js';
 
 export interface ImportProblem {
   file: string;
@@ -118,4 +119,25 @@ export function str(v: unknown): string | undefined {
 
 export function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Appends `ev` unless an event with its id was already emitted (transcripts repeat records). */
+export function emitOnce(seenIds: Set<string>, out: AwEvent[], ev: AwEvent): void {
+  if (ev.id && seenIds.has(ev.id)) return;
+  if (ev.id) seenIds.add(ev.id);
+  out.push(ev);
+}
+
+/**
+ * Hook payload logs (hooks.jsonl, probe captures) share every importer: a record with
+ * `hook_event_name` goes through the hook normalizer. Undefined for any other record.
+ */
+export function hookLogEvents(agent: string, rec: Record<string, unknown>, seenIds: Set<string>, opts: { ref: string; time?: string; sourceName: string }): AwEvent[] | undefined {
+  if (!str(rec.hook_event_name)) return undefined;
+  const out: AwEvent[] = [];
+  for (const ev of normalizeHookPayload(agent as Parameters<typeof normalizeHookPayload>[0], rec, opts)) {
+    ev.source.type = 'import';
+    emitOnce(seenIds, out, ev);
+  }
+  return out;
 }

@@ -6,10 +6,10 @@
 // conversation id is the transcript's file stem.
 import { basename } from 'node:path';
 import type { AwEvent } from '../../schema/index.js';
-import { fileEdits, normalizeHookPayload } from '../../transforms/normalize/hooks.js';
+import { fileEdits } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, lenientJson, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
-import { bump, obj, parseObjectLine, str, type ImportProblem, type LineReader } from './common.js';
+import { bump, emitOnce, hookLogEvents, type ImportProblem, type LineReader, obj, parseObjectLine, str } from './common.js';
 
 const AGENT = 'cursor';
 
@@ -31,9 +31,7 @@ export class CursorTranscriptReader implements LineReader {
   }
 
   private emit(out: AwEvent[], ev: AwEvent): void {
-    if (ev.id && this.seenIds.has(ev.id)) return;
-    if (ev.id) this.seenIds.add(ev.id);
-    out.push(ev);
+    emitOnce(this.seenIds, out, ev);
   }
 
   line(text: string, lineNo: number): AwEvent[] {
@@ -41,13 +39,8 @@ export class CursorTranscriptReader implements LineReader {
     if (!rec) return [];
     const out: AwEvent[] = [];
     const ref = `${this.file}:${lineNo}`;
-    if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, time: this.lastTime, sourceName: 'cursor-hook-log' })) {
-        ev.source.type = 'import';
-        this.emit(out, ev);
-      }
-      return out;
-    }
+    const hooked = hookLogEvents(AGENT, rec, this.seenIds, { ref, time: this.lastTime, sourceName: 'cursor-hook-log' });
+    if (hooked) return hooked;
     const time = isoTime(rec.timestamp) ?? isoTime(rec.createdAt) ?? this.lastTime;
     this.lastTime = time;
     const ctx: EventContext = { ...this.ctx, version: str(rec.cursor_version) ?? this.ctx.version, model: str(rec.model) ?? this.ctx.model };

@@ -5,10 +5,10 @@
 // chats/<parentSessionId>/*.jsonl with kind "subagent". logs.json is a prompt log.
 import { basename, dirname } from 'node:path';
 import type { AwEvent } from '../../schema/index.js';
-import { fileEdits, normalizeHookPayload, subagentSessionId } from '../../transforms/normalize/hooks.js';
+import { fileEdits, subagentSessionId } from '../../transforms/normalize/hooks.js';
 import { agentEvent, deterministicId, isoTime, toolInfo, type EventContext } from '../../transforms/normalize/vocabulary.js';
 import { blockedReason } from './blocked.js';
-import { bump, obj, parseObjectLine, str, type ImportProblem, type ImportResult, type LineReader } from './common.js';
+import { bump, emitOnce, hookLogEvents, type ImportProblem, type ImportResult, type LineReader, obj, parseObjectLine, str } from './common.js';
 
 const AGENT = 'gemini-cli';
 const UUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,9 +52,7 @@ export class GeminiChatReader implements LineReader {
   }
 
   private emit(out: AwEvent[], ev: AwEvent): void {
-    if (ev.id && this.seenIds.has(ev.id)) return;
-    if (ev.id) this.seenIds.add(ev.id);
-    out.push(ev);
+    emitOnce(this.seenIds, out, ev);
   }
 
   line(text: string, lineNo: number): AwEvent[] {
@@ -66,13 +64,8 @@ export class GeminiChatReader implements LineReader {
   /** Handles one parsed record (a JSONL line or one message of a legacy JSON chat). */
   record(rec: Record<string, unknown>, ref: string): AwEvent[] {
     const out: AwEvent[] = [];
-    if (str(rec.hook_event_name)) {
-      for (const ev of normalizeHookPayload(AGENT, rec, { ref, sourceName: 'gemini-cli-hook-log' })) {
-        ev.source.type = 'import';
-        this.emit(out, ev);
-      }
-      return out;
-    }
+    const hooked = hookLogEvents(AGENT, rec, this.seenIds, { ref, sourceName: 'gemini-cli-hook-log' });
+    if (hooked) return hooked;
     if ('$set' in rec || '$rewindTo' in rec) {
       bump(this.skipped, '$set' in rec ? '$set' : '$rewindTo');
       return out;

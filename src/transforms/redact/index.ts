@@ -4,7 +4,8 @@ export type { Redactor, RedactorOptions, RedactionCounters } from './redactor.js
 export { SecretScanner, gitleaksConfigFromToml, shannonEntropy } from './gitleaks.js';
 export type { Finding, GitleaksConfig, GitleaksRule, GitleaksAllowlist } from './gitleaks.js';
 export { GITLEAKS_DEFAULT } from './gitleaks-rules.js';
-export { scanPii, luhnValid } from './pii.js';
+export { scanPii } from './pii.js';
+export { luhnValid } from '../../core/luhn.js';
 export { re2ToJs, compileRe2 } from './re2js.js';
 export { REDACTION_CONFIG_SCHEMA, REDACTION_DEFAULTS } from './config.js';
 export type { RedactionConfig, RetentionMode } from './config.js';

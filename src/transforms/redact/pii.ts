@@ -3,6 +3,7 @@
 // Our own identifiers (UUIDs, hex digests, ISO timestamps, IP addresses) are not PII and
 // are rejected explicitly.
 import type { Finding } from './gitleaks.js';
+import { luhnValid } from '../../core/luhn.js';
 
 const EMAIL = /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
 // Digit groups with separators, optional +country code, optional (area) and extension.
@@ -12,21 +13,6 @@ const PHONE = /(?<![\w.+:/@-])(?:\+\d{1,3}[ .-]?)?(?:\(0?\d{1,4}\)[ .-]?)?(?:\(0
 const CARD = /(?<![\w.+-])(?:\d[ -]?){11,18}\d(?![\w-]|\.\d)/g;
 const SSN = /(?<![\w.-])(\d{3})-(\d{2})-(\d{4})(?![\w-]|\.\d)/g;
 const IBAN = /(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![\w])/g;
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
-}
 
 // Countries that issue IBANs (ISO 13616 registry).
 const IBAN_COUNTRIES = new Set('AD AE AL AT AZ BA BE BG BH BI BR BY CH CR CY CZ DE DJ DK DO EE EG ES FI FK FO FR GB GE GI GL GR GT HR HU IE IL IQ IS IT JO KW KZ LB LC LI LT LU LV LY MC MD ME MK MN MR MT MU NI NL NO OM PK PL PS PT QA RO RS RU SA SC SD SE SI SK SM SO ST SV TL TN TR UA VA VG XK YE'.split(' '));
