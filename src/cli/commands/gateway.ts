@@ -37,6 +37,11 @@ is printed. Events (gateway.*) go to the store. Stops on SIGINT/SIGTERM.`,
     const svc = new GatewayService();
     const l = await svc.startWith(ctx.paths, cfg, emit, log);
     const json = ctx.json || values.json;
+    // Handlers before the 'listening' lines: whoever waits for them may stop us right away.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     if (json) ctx.out.write(`${JSON.stringify({ listening: l })}\n`);
     else {
       if (l.postgres) {
@@ -47,10 +52,7 @@ is printed. Events (gateway.*) go to the store. Stops on SIGINT/SIGTERM.`,
       if (l.forward) ctx.out.write(`egress proxy on ${l.forward.host}:${l.forward.port}\n`);
       for (const r of l.reverse) ctx.out.write(`reverse proxy ${r.name} on ${r.host}:${r.port}\n`);
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
     await svc.stop();
     await writer.flush();
     store.close();

@@ -74,12 +74,15 @@ async function serve(ctx: CliContext, rules: boolean): Promise<number> {
   const pipeline = new Pipeline([...transforms, redactor], [sealingSink(writer, redactor)]);
   const server = new HookServer({ flush: () => pipeline.flush(), deciders });
   await server.start({ config: ctx.config, paths: ctx.paths, emit: pipeline.emit, log: (m) => ctx.err.write(`${termSafe(m)}\n`) });
-  ctx.out.write(`hooks: listening on ${server.socket}\n`);
-  await new Promise<void>((res) => {
+  // Signal handlers go in before the 'listening' line: whoever waits for that line may stop
+  // us right away, and an unhandled SIGTERM would kill the process before it flushes.
+  const stopped = new Promise<void>((res) => {
     const done = () => res();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  ctx.out.write(`hooks: listening on ${server.socket}\n`);
+  await stopped;
   await server.stop();
   await pipeline.flush();
   store.close();

@@ -31,11 +31,13 @@ export const otlpCommand: Command = {
     const pipeline = new Pipeline([redactor], [sealingSink(writer, redactor)]);
     const rx = new OtlpReceiver({ ...(values.host ? { host: values.host } : {}), ...(port !== undefined ? { port } : {}) });
     await rx.start({ config: ctx.config, paths: ctx.paths, emit: pipeline.emit, log: (m) => ctx.err.write(`${termSafe(m)}\n`) });
-    ctx.out.write(`otlp: listening on ${rx.url}\n`);
-    await new Promise<void>((res) => {
+    // Handlers before the 'listening' line (see hooks serve).
+    const stopped = new Promise<void>((res) => {
       process.once('SIGINT', () => res());
       process.once('SIGTERM', () => res());
     });
+    ctx.out.write(`otlp: listening on ${rx.url}\n`);
+    await stopped;
     await rx.stop();
     await pipeline.flush();
     store.close();

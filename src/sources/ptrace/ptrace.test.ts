@@ -17,8 +17,9 @@ describe('strace parsing', () => {
     const out: AwEvent[] = [];
     const p = new StraceParser({ isMarker: (n) => n === 'CLAUDECODE', emit: (e) => out.push(e) });
     for (const l of [
-      '10 1.000001 execve("/bin/sh", ["sh", "-c", "cat a"], ["CLAUDECODE=1", "SECRET=x"]) = 0',
-      '10 1.000002 vfork( <unfinished ...>',
+      // strace pads the pid column to 5: short pids are followed by several spaces
+      '10    1.000001 execve("/bin/sh", ["sh", "-c", "cat a"], ["CLAUDECODE=1", "SECRET=x"]) = 0',
+      '10    1.000002 vfork( <unfinished ...>',
       '11 1.000003 execve("/bin/cat", ["cat", "a"], ["CLAUDECODE=1"]) = 0',
       '10 1.000004 <... vfork resumed>) = 11',
       '11 1.000005 openat(AT_FDCWD, "a", O_RDONLY) = 3',

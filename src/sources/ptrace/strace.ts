@@ -74,7 +74,8 @@ export function splitArgs(s: string): string[] {
   return out;
 }
 
-const LINE = /^(\d+) (\d+)\.(\d+) (.*)$/;
+// strace pads the pid column (`%-5d`): one or more spaces follow it, depending on its width.
+const LINE = /^(\d+) +(\d+)\.(\d+) (.*)$/;
 const CALL = /^([a-z0-9_]+)\((.*)\)\s+= (-?\d+|\?|0x[0-9a-f]+)(?: ([A-Z][A-Z0-9]+))?/;
 
 interface Proc {
