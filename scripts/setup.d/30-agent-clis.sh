@@ -3,6 +3,10 @@
 # into .agent-clis/ at the repository root. Versions are the ones agent-sim was verified with.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Only the test suites need them (scripts/setup.sh --ci, or AGENTWARDEN_E2E=1).
+if [ "${CI_MODE:-0}" != 1 ] && [ -z "${AGENTWARDEN_E2E:-}" ]; then
+  exit 0
+fi
 dir=.agent-clis
 want="@anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0"
 if [ -x "$dir/node_modules/.bin/claude" ] && [ -x "$dir/node_modules/.bin/codex" ] && [ -x "$dir/node_modules/.bin/gemini" ]; then
