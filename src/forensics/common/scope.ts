@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwError } from '../../core/errors.js';
-import { joinEvents, stamp } from '../../transforms/join/index.js';
+import { isKernelEvent, joinEvents, stamp } from '../../transforms/join/index.js';
 import { parseTimeNs, type AwEvent } from '../../schema/index.js';
 import type { EventStore, StoredEvent } from '../../sinks/store/index.js';
 import { IncidentDb, type Incident } from '../incident/db.js';
@@ -87,11 +87,15 @@ export function scopeEvents(store: EventStore, scope: Scope, opts: { maxSeq?: nu
   // Kernel records stored before the agent's own tool calls were known (a transcript
   // imported afterwards, hooks that were not live) are joined to their tool calls here, at
   // read time, with the same join the live pipeline uses.
-  if (out.some((t) => t.ev.kind === 'agent.tool.call')) {
-    const { matches, joiner } = joinEvents(out.map((t) => t.ev));
-    for (const t of out) {
+  // Only records not joined yet are joined (plus agent events, and process starts for
+  // descent): a live-joined store pays nothing here.
+  const unjoined = out.filter((t) => isKernelEvent(t.ev) && !t.ev.session?.tool_call_id);
+  if (unjoined.length && out.some((t) => t.ev.kind === 'agent.tool.call')) {
+    const input = out.filter((t) => t.ev.kind.startsWith('agent.') || t.ev.kind === 'process.exec' || t.ev.kind === 'process.fork' || (isKernelEvent(t.ev) && !t.ev.session?.tool_call_id)).map((t) => t.ev);
+    const { matches, joiner } = joinEvents(input);
+    for (const t of unjoined) {
       const m = matches.get(t.ev);
-      if (m && !t.ev.session?.tool_call_id) t.ev = stamp(t.ev, m, joiner) as StoredEvent;
+      if (m) t.ev = stamp(t.ev, m, joiner) as StoredEvent;
     }
   }
   return out;
