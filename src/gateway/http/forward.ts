@@ -11,6 +11,7 @@ import type { AwPaths } from '../../core/paths.js';
 import { nowTime, type AwEvent } from '../../schema/index.js';
 import { splitHostPort, type GatewayConfig } from '../config.js';
 import { IdentityVerifier, type Identity } from '../identity/identity.js';
+import { trackServer, type TrackedServer } from './listen.js';
 
 export interface ProxyOptions {
   paths: AwPaths;
@@ -77,7 +78,7 @@ export function tokenFromHeader(value: string | undefined): string | undefined {
 export class ForwardProxy {
   private server?: http.Server;
   private readonly verifier: IdentityVerifier;
-  private readonly sockets = new Set<Duplex>();
+  private tracked: TrackedServer | undefined;
   readonly counters = { requests: 0, tunnels: 0, blocked: 0, unauthenticated: 0 };
 
   constructor(private readonly opts: ProxyOptions) {
@@ -122,21 +123,12 @@ export class ForwardProxy {
     let n = 0;
     this.server = http.createServer((req, res) => void this.onRequest(req, res, `fwd-${++n}`));
     this.server.on('connect', (req, sock, head) => void this.onConnect(req, sock, head, `fwd-${++n}`));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const a = this.server.address() as net.AddressInfo;
-    return { host: a.address, port: a.port };
+    this.tracked = trackServer(this.server);
+    return this.tracked.listen(host, port);
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.tracked?.close();
   }
 
   status(): Record<string, unknown> {

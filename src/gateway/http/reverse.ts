@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import { nowTime, type AwEvent } from '../../schema/index.js';
 import { ApprovalStore } from '../approvals/approvals.js';
 import { ApprovalGate } from '../approvals/gate.js';
@@ -17,6 +16,7 @@ import { contentScanner, type ContentScanner } from '../masking/detectors.js';
 import { loadRecordingKeys, recordingDir, startRecording, type RecordingKey, type SessionRecorder } from '../recording/recording.js';
 import type { ProxyOptions } from './forward.js';
 import { tokenFromHeader } from './forward.js';
+import { trackServer, type TrackedServer } from './listen.js';
 
 type Route = NonNullable<GatewayHttpConfig['reverse']>[number];
 const MAX_BODY = 10 * 1024 * 1024;
@@ -61,7 +61,7 @@ export class ReverseProxy {
   private readonly injected?: { name: string; value: string };
   private readonly recKey?: RecordingKey;
   private readonly recorders = new Map<string, SessionRecorder>();
-  private readonly sockets = new Set<net.Socket>();
+  private tracked: TrackedServer | undefined;
   readonly counters = { requests: 0, blocked: 0, pending: 0, masked: 0 };
 
   constructor(private readonly opts: ProxyOptions & { route: Route }) {
@@ -85,21 +85,12 @@ export class ReverseProxy {
         res.end(JSON.stringify({ error: `AgentWarden: ${(err as Error).message}` }));
       });
     });
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const a = this.server.address() as net.AddressInfo;
-    return { host: a.address, port: a.port };
+    this.tracked = trackServer(this.server);
+    return this.tracked.listen(host, port);
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.tracked?.close();
     await Promise.all([...this.recorders.values()].map((r) => r.close()));
     this.store.close();
   }
