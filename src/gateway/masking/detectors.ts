@@ -27,16 +27,23 @@ interface Detector {
   name: DetectorName;
   /** Cheap test that must pass before the regex runs. */
   pre(s: string): boolean;
+  /**
+   * The same test on the UTF-8 bytes of a value, true whenever `pre` could be true for its
+   * text: a string is never longer (in UTF-16 units) than its UTF-8 bytes, and the byte
+   * 0x40 ('@') only ever encodes '@'.
+   */
+  preBytes(b: Buffer, start: number, end: number): boolean;
   re: RegExp;
   accept?(m: string): boolean;
   token: string;
 }
 
 const ALL: Record<DetectorName, Detector> = {
-  email: { name: 'email', pre: (s) => s.includes('@'), re: EMAIL, token: '****@****' },
+  email: { name: 'email', pre: (s) => s.includes('@'), preBytes: (b, start, end) => { const i = b.indexOf(0x40, start); return i >= 0 && i < end; }, re: EMAIL, token: '****@****' },
   card: {
     name: 'card',
     pre: (s) => s.length >= 13,
+    preBytes: (_b, start, end) => end - start >= 13,
     re: CARD,
     accept: (m) => {
       const d = m.replace(/[ -]/g, '');
@@ -44,17 +51,25 @@ const ALL: Record<DetectorName, Detector> = {
     },
     token: '****-card',
   },
-  api_key: { name: 'api_key', pre: (s) => s.length >= 20, re: API_KEY, token: '****-key' },
-  national_id: { name: 'national_id', pre: (s) => s.length >= 9, re: NATIONAL_ID, token: '***-**-****' },
+  api_key: { name: 'api_key', pre: (s) => s.length >= 20, preBytes: (_b, start, end) => end - start >= 20, re: API_KEY, token: '****-key' },
+  national_id: { name: 'national_id', pre: (s) => s.length >= 9, preBytes: (_b, start, end) => end - start >= 9, re: NATIONAL_ID, token: '***-**-****' },
 };
 
-export type ContentScanner = (text: string, counts: Map<string, number>) => string;
+export interface ContentScanner {
+  (text: string, counts: Map<string, number>): string;
+  /**
+   * False only when no detector can match the UTF-8 value `b[start..end)` (its `pre` test
+   * fails on the bytes), so the caller may skip decoding it: short numbers and codes,
+   * which are most cells of most results.
+   */
+  mayMatch(b: Buffer, start: number, end: number): boolean;
+}
 
 /** Builds a scanner that replaces detected values and counts them per detector. */
 export function contentScanner(names: readonly DetectorName[]): ContentScanner | undefined {
   const ds = names.map((n) => ALL[n]).filter(Boolean);
   if (!ds.length) return undefined;
-  return (text, counts) => {
+  const scan = (text: string, counts: Map<string, number>): string => {
     let out = text;
     for (const d of ds) {
       if (!d.pre(out)) continue;
@@ -68,4 +83,10 @@ export function contentScanner(names: readonly DetectorName[]): ContentScanner |
     }
     return out;
   };
+  return Object.assign(scan, {
+    mayMatch(b: Buffer, start: number, end: number): boolean {
+      for (const d of ds) if (d.preBytes(b, start, end)) return true;
+      return false;
+    },
+  });
 }

@@ -52,6 +52,13 @@ interface ScopeEntry {
 }
 
 type Masks = Array<MaskRule | undefined>;
+interface Plan {
+  planned: Masks | null;
+  unknown: boolean;
+  touches: boolean;
+  /** Maskers built from this plan, per RowDescription (see buildResultMasker). */
+  maskers?: WeakMap<FieldDesc[], { scanner: ContentScanner | undefined; masker: ResultMasker | null }>;
+}
 
 // Types whose text and binary forms are the raw string (safe to replace in place).
 const TEXTY = new Set([25, 1043, 1042, 19, 18, 705, 0]);
@@ -66,7 +73,8 @@ export class MaskCatalog {
   private readonly oids = new Set<number>();
   readonly loadedAt = Date.now();
   /** Result plans per statement tree (see buildResultMasker). */
-  readonly planMemo = new WeakMap<object, { planned: Array<MaskRule | undefined> | null; unknown: boolean; touches: boolean }>();
+  readonly planMemo = new WeakMap<object, Plan>();
+  private readonly unknownMemo = new WeakMap<object, boolean>();
 
   constructor(relations: CatalogRelation[], rules: Array<{ table: string; column: string; schema?: string; rule: MaskRule }>) {
     for (const r of relations) {
@@ -170,6 +178,20 @@ export class MaskCatalog {
     };
     walk(node);
     return names.filter((n) => !(n.schema === undefined && ctes.has(n.name.toLowerCase())) && !this.lookup(n.schema, n.name) && n.schema !== 'pg_catalog' && n.schema !== 'information_schema' && !n.name.startsWith('pg_')).map((n) => (n.schema ? `${n.schema}.${n.name}` : n.name));
+  }
+
+  /**
+   * unknownRelations(node).length > 0, memoized per tree: this snapshot never changes and
+   * template-cache hits share one tree, so a repeated statement skips the walk (the walk
+   * was the top self-time JS function of a gateway worker under pgbench -S).
+   */
+  hasUnknownRelations(node: object): boolean {
+    let v = this.unknownMemo.get(node);
+    if (v === undefined) {
+      v = this.unknownRelations(node).length > 0;
+      this.unknownMemo.set(node, v);
+    }
+    return v;
   }
 
   /** Whether a statement reads a relation with masked columns, or one the catalog does not know. */
@@ -398,21 +420,43 @@ export function buildResultMasker(
 ): ResultMasker | null {
   // The plan depends only on the statement's tree and this catalog snapshot: memoized per
   // tree (template-cache hits share one tree), so repeated statements skip the walks.
-  let plan: { planned: Masks | null; unknown: boolean; touches: boolean } = { planned: [], unknown: false, touches: false };
+  let plan: Plan | undefined;
   if (catalog && !catalog.empty && stmt) {
-    const memo = catalog.planMemo.get(stmt.node);
-    if (memo) plan = memo;
-    else {
+    plan = catalog.planMemo.get(stmt.node);
+    if (!plan) {
       let planned: Masks | null;
       try {
         planned = catalog.outputMasks(stmt.node, []);
       } catch {
         planned = null;
       }
-      plan = { planned, unknown: catalog.unknownRelations(stmt.node).length > 0, touches: catalog.touchesMasked(stmt.node) };
+      plan = { planned, unknown: catalog.hasUnknownRelations(stmt.node), touches: catalog.touchesMasked(stmt.node) };
       catalog.planMemo.set(stmt.node, plan);
     }
   }
+  // The masker is a pure function of (plan, catalog, scanner, fields) and holds no state:
+  // one per plan and RowDescription (the session shares parsed RowDescriptions), so a
+  // repeated statement builds no rule arrays or closures.
+  const memoHost: { maskers?: Plan['maskers'] } = plan ?? (catalog ? catalogMaskers(catalog) : NO_CATALOG);
+  if (fields) {
+    const hit = memoHost.maskers?.get(fields);
+    if (hit && hit.scanner === scanner) return hit.masker;
+  }
+  const masker = makeResultMasker(catalog, scanner, plan ?? EMPTY_PLAN, fields);
+  if (fields) (memoHost.maskers ??= new WeakMap()).set(fields, { scanner, masker });
+  return masker;
+}
+
+const EMPTY_PLAN: Plan = { planned: [], unknown: false, touches: false };
+const NO_CATALOG: { maskers?: Plan['maskers'] } = {};
+const catalogMaskerHosts = new WeakMap<MaskCatalog, { maskers?: Plan['maskers'] }>();
+function catalogMaskers(c: MaskCatalog): { maskers?: Plan['maskers'] } {
+  let h = catalogMaskerHosts.get(c);
+  if (!h) catalogMaskerHosts.set(c, (h = {}));
+  return h;
+}
+
+function makeResultMasker(catalog: MaskCatalog | undefined, scanner: ContentScanner | undefined, plan: Plan, fields: FieldDesc[] | undefined): ResultMasker | null {
   const planned = plan.planned;
   const n = fields?.length ?? planned?.length ?? 0;
   const rules: Masks = new Array(n).fill(undefined);
@@ -435,6 +479,9 @@ export function buildResultMasker(
   const binary = fields ? fields.map((f) => f.format === 1) : new Array(n).fill(false);
   return {
     row(raw, counts) {
+      // No column rule in this result: walk the cells in place and decode nothing unless a
+      // detector's byte pre-test passes (every cell a detector would scan is still tested).
+      if (!any && scanner && !mayNeedScan(raw, scanner, binary, texty)) return raw;
       const cells = parseDataRow(raw.subarray(5));
       let changed = false;
       for (let i = 0; i < cells.length; i++) {
@@ -465,6 +512,20 @@ export function buildResultMasker(
       return body;
     },
   };
+}
+
+/** Whether any cell of a DataRow message is one the scanner would scan and could match. */
+function mayNeedScan(raw: Buffer, scanner: ContentScanner, binary: boolean[], texty: boolean[]): boolean {
+  const n = raw.readInt16BE(5);
+  let pos = 7;
+  for (let i = 0; i < n; i++) {
+    const len = raw.readInt32BE(pos);
+    pos += 4;
+    if (len < 0) continue;
+    if ((!binary[i] || texty[i]) && scanner.mayMatch(raw, pos, pos + len)) return true;
+    pos += len;
+  }
+  return false;
 }
 
 /** Masker for COPY ... TO STDOUT (text and CSV; binary COPY over masked columns is refused). */

@@ -83,23 +83,38 @@ export function compilePolicy(name: string, cfg: PolicyConfig, file = '<config>'
     }
     return { action: dflt, reason: describe(e), rule: `${name}#default`, effect: e };
   };
+  // A statement's decision is a pure function of its effects; template-cache hits share one
+  // effects array, so a repeated statement skips the rule walk and the reason strings.
+  const memo = new WeakMap<Effect[], Decision>();
   return {
     name,
     decide(a: Analysis): Decision {
       if (!a.ok) return { action: 'block', reason: `statement does not parse: ${a.error}`, rule: 'parse' };
-      let worst: Decision = { action: 'allow', reason: 'no effects', rule: `${name}#empty` };
-      let first = true;
-      for (const s of a.statements) {
-        for (const e of s.effects) {
-          const d = decideEffect(e);
-          if (first || SEVERITY[d.action] > SEVERITY[worst.action]) worst = d;
-          first = false;
-          if (d.action === 'block') return d;
+      if (a.statements.length === 1) {
+        const effects = a.statements[0].effects;
+        let d = memo.get(effects);
+        if (!d) {
+          d = decideAll(a);
+          memo.set(effects, d);
         }
+        return d;
       }
-      return worst;
+      return decideAll(a);
     },
   };
+  function decideAll(a: Analysis): Decision {
+    let worst: Decision = { action: 'allow', reason: 'no effects', rule: `${name}#empty` };
+    let first = true;
+    for (const s of a.statements) {
+      for (const e of s.effects) {
+        const d = decideEffect(e);
+        if (first || SEVERITY[d.action] > SEVERITY[worst.action]) worst = d;
+        first = false;
+        if (d.action === 'block') return d;
+      }
+    }
+    return worst;
+  }
 }
 
 /**

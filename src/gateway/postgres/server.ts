@@ -189,7 +189,7 @@ export class PgGateway implements GatewayRuntime {
     const ddl = a.statements.some((s) => s.effects.some((e) => e.op === 'ddl'));
     if (ddl) session.catalogDirty = true;
     const dirty = session.catalogDirty;
-    const needs = !cat || (dirty && !ddl) || a.statements.some((s) => cat.unknownRelations(s.node).length > 0);
+    const needs = !cat || (dirty && !ddl) || a.statements.some((s) => cat.hasUnknownRelations(s.node));
     // In an aborted transaction the refresh would fail: unknown relations are then masked
     // by the fail-closed fallback instead.
     if (!needs || ddl || session.transactionStatus === 'E') return undefined;

@@ -616,7 +616,7 @@ export class PgSession {
         if (h?.kind !== 'describeInjected') this.toClient(f.raw);
         return;
       case 0x54: { // 'T' RowDescription
-        const fields = parseRowDescription(f.body);
+        const fields = rowDescription(f.body);
         if (h?.kind === 'describeInjected') {
           h.stmt.fields = fields;
           this.expect.shift();
@@ -805,6 +805,21 @@ export class PgSession {
       this.rt.sessionClosed(this, reason);
     }
   }
+}
+
+// Parsed RowDescriptions by their bytes. A result's masker is memoized per FieldDesc[]
+// object (masking.ts), so identical descriptions must yield the same (never mutated) array;
+// it also skips the parse for statements that repeat. Bounded: cleared when full.
+const rowDescs = new Map<string, FieldDesc[]>();
+function rowDescription(body: Buffer): FieldDesc[] {
+  const key = body.toString('latin1');
+  let fields = rowDescs.get(key);
+  if (!fields) {
+    fields = parseRowDescription(body);
+    if (rowDescs.size >= 1024) rowDescs.clear();
+    rowDescs.set(key, fields);
+  }
+  return fields;
 }
 
 function parseDataRowText(body: Buffer): string[] {
