@@ -50,6 +50,8 @@ export interface GatewayRuntime {
   tls: TlsMaterial;
   verifier: IdentityVerifier;
   upstreamTarget: UpstreamTarget;
+  /** `host:port` of the upstream, as events name it. */
+  upstreamLabel: string;
   policyFor(id: Identity): CompiledPolicy;
   analyze(sql: string, state: SessionSqlState): Analysis;
   approvals: { request(req: ApprovalRequest): Promise<ApprovalOutcome> };

@@ -68,6 +68,7 @@ export class PgGateway implements GatewayRuntime {
   readonly tls: TlsMaterial;
   readonly verifier: IdentityVerifier;
   readonly upstreamTarget: UpstreamTarget;
+  readonly upstreamLabel: string;
   readonly approvals: ApprovalGate;
   private readonly approvalStore: ApprovalStore;
   private readonly policies: ReturnType<typeof compilePolicies>;
@@ -94,6 +95,7 @@ export class PgGateway implements GatewayRuntime {
     const up = cfg.postgres.upstream;
     const password = up.password ?? (up.password_file ? readFileSync(up.password_file, 'utf8').replace(/\r?\n$/, '') : undefined);
     this.upstreamTarget = { host: up.host, port: up.port ?? 5432, user: up.user, password, database: up.database ?? 'postgres', ssl: up.ssl ?? 'disable' };
+    this.upstreamLabel = `${this.upstreamTarget.host}:${this.upstreamTarget.port}`;
     this.tls = loadOrCreateTls(opts.paths, cfg.postgres.tls);
     this.verifier = new IdentityVerifier(opts.paths, cfg.identity);
     this.policies = compilePolicies(cfg);

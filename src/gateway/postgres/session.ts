@@ -322,7 +322,7 @@ export class PgSession {
 
   private flushUp(): void {
     if (!this.upBuf.length || !this.upstream) return;
-    const b = this.upBuf.length === 1 ? this.upBuf[0] : Buffer.concat(this.upBuf);
+    const b = joinOut(this.upBuf);
     this.upBuf = [];
     this.upstream.socket.write(b);
   }
@@ -519,7 +519,7 @@ export class PgSession {
 
   private flushClient(): void {
     if (!this.outBuf.length) return;
-    const b = this.outBuf.length === 1 ? this.outBuf[0] : Buffer.concat(this.outBuf);
+    const b = joinOut(this.outBuf);
     this.outBuf = [];
     this.client.write(b);
   }
@@ -748,6 +748,7 @@ export class PgSession {
   }
 
   emit(kind: AwEvent['kind'], g: Partial<EventGateway>): void {
+    // Fresh objects per event (pipeline transforms may annotate an event in place).
     const id = this.identity;
     const ev: AwEvent = {
       time: nowTime(),
@@ -758,7 +759,7 @@ export class PgSession {
         connection_id: this.id,
         identity: id ? { subject: id.subject, groups: id.groups, issuer: id.issuer } : g.identity,
         database: this.database || undefined,
-        upstream: `${this.rt.upstreamTarget.host}:${this.rt.upstreamTarget.port}`,
+        upstream: this.rt.upstreamLabel,
         ...g,
       },
     };
@@ -805,6 +806,23 @@ export class PgSession {
       this.rt.sessionClosed(this, reason);
     }
   }
+}
+
+/**
+ * One buffer for one socket write. Messages forwarded unchanged are consecutive slices of
+ * the chunk they arrived in (a whole result: RowDescription, DataRows, CommandComplete,
+ * ReadyForQuery): then the original bytes are written as they came, without a copy.
+ */
+function joinOut(parts: Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.buffer !== first.buffer || p.byteOffset !== end) return Buffer.concat(parts);
+    end += p.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 // Parsed RowDescriptions by their bytes. A result's masker is memoized per FieldDesc[]
