@@ -24,7 +24,11 @@ export interface GatewayPostgresConfig {
   max_statement_bytes?: number;
   /** The legacy FunctionCall ('F') message carries no SQL: blocked unless allowed. */
   function_call?: 'block' | 'allow';
-  /** Worker processes sharing the listener (default 1). Connections are spread across them. */
+  /**
+   * Gateway worker processes sharing the listener; connections are spread across them and
+   * the main process keeps events/store work. Unset or 0: the gateway runs in the main
+   * process. 1 is the best setting on a 2-CPU host (see docs/gateway.md, Benchmark).
+   */
   workers?: number;
 }
 
@@ -137,7 +141,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
         },
         max_statement_bytes: { type: 'integer', minimum: 1 },
         function_call: { enum: ['block', 'allow'] },
-        workers: { type: 'integer', minimum: 1, maximum: 64 },
+        workers: { type: 'integer', minimum: 0, maximum: 64 },
       },
     },
     identity: {

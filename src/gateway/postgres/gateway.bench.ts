@@ -98,7 +98,10 @@ async function main(): Promise<void> {
   const paths = resolvePaths(join(work, 'home'));
   const store = openStore(paths);
   const writer = storeWriter(store, {}, { whenFull: 'drop_newest', flushMs: 200 }); // as `agentwarden gateway` does
-  const workers = Number(process.env.AW_BENCH_WORKERS ?? cpus().length);
+  // One worker process by default: on the 2-CPU VM it beat one per CPU at c=1 and c=8
+  // (pgbench -S c=8: 5,050-5,060 tps vs 4,775-4,790; the CPUs are shared with pgbench,
+  // PostgreSQL and the store in this process). 0 runs the gateway in this process.
+  const workers = Number(process.env.AW_BENCH_WORKERS ?? 1);
   let events = 0;
   const gw = new GatewayService();
   await gw.startWith(

@@ -68,3 +68,41 @@ describe('postgres gateway with worker processes', { skip: pgSkipReason() }, () 
     assert.ok(conns.size >= 4);
   });
 });
+
+describe('postgres gateway with one worker process', { skip: pgSkipReason() }, () => {
+  let cluster: PgCluster;
+  let svc: GatewayService;
+  let paths: AwPaths;
+  const events: AwEvent[] = [];
+
+  before(async () => {
+    cluster = await startCluster();
+    paths = resolvePaths(tempHome('aw-gww1-'));
+    svc = new GatewayService();
+    await svc.startWith(
+      paths,
+      { postgres: { listen: '127.0.0.1:0', workers: 1, upstream: { host: cluster.host, port: cluster.port, user: cluster.superuser, password: cluster.password, database: 'postgres' } } },
+      (e) => events.push(e),
+      () => {},
+    );
+  });
+
+  after(async () => {
+    await svc?.stop();
+    cluster?.stop();
+  });
+
+  test('workers: 1 runs the proxy out of this process; policy applies and events reach the primary', async () => {
+    assert.ok(svc.pgWorkers, 'one worker process');
+    assert.equal(svc.pg, undefined);
+    const tok = (await issueToken(paths, undefined, { agent: 'w1-agent', groups: [], ttl: '5m' })).token;
+    const c = new pg.Client({ host: '127.0.0.1', port: svc.listeners.postgres!.port, user: 'x', database: 'postgres', password: tok, ssl: { rejectUnauthorized: false } });
+    await c.connect();
+    assert.equal((await c.query('SELECT 3 AS three')).rows[0].three, 3);
+    await assert.rejects(c.query('DROP TABLE IF EXISTS nope'), /blocked by policy/);
+    await c.end();
+    for (let i = 0; i < 100 && !events.some((e) => e.kind === 'gateway.block'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(events.some((e) => e.kind === 'gateway.statement' && e.gateway?.statement?.text === 'SELECT 3 AS three' && e.gateway.identity?.subject === 'w1-agent'));
+    assert.ok(events.some((e) => e.kind === 'gateway.block'));
+  });
+});

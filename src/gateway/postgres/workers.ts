@@ -1,8 +1,10 @@
-// Several gateway processes behind one listener (node:cluster): one Node thread saturates at
-// a few thousand statements per second (TLS, framing, policy, masking), so throughput scales
-// with processes. The primary accepts connections and hands them to workers, collects their
-// events (batched over IPC) into its sink, and relays cancel requests, which arrive on a
-// fresh connection that may land on any worker.
+// Gateway worker processes behind one listener (node:cluster). The proxy work (TLS,
+// framing, policy, masking, recording) runs in the workers and the events/store work in the
+// primary, so the two never share a thread; more workers add throughput when CPUs are free
+// (on a 2-CPU host shared with the database, one worker was best). The primary accepts
+// connections and hands them to workers, collects their events (batched over IPC) into its
+// sink, and relays cancel requests, which arrive on a fresh connection that may land on any
+// worker.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { AwPaths } from '../../core/paths.js';
