@@ -28,7 +28,7 @@ function enc(value: unknown): string {
       }
       const json = (value as { toJSON?: () => unknown }).toJSON;
       if (typeof json === 'function') return enc(json.call(value));
-      const keys = Object.keys(value).sort();
+      const keys = sortKeys(Object.keys(value));
       let out = '{';
       let first = true;
       for (const k of keys) {
@@ -47,6 +47,22 @@ function enc(value: unknown): string {
 }
 
 const ESC = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+// Insertion sort in UTF-16 code unit order (what Array#sort does for strings): objects here
+// have 2 to 15 keys, often already in order; 2.5 us against 3.4 us per 700-byte event with
+// Array#sort (canonical encoding of the store bench's events, node 20, this machine).
+function sortKeys(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
 function needsEscape(k: string): boolean {
   return ESC.test(k);
 }
@@ -57,18 +73,22 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Canonical JSON of `obj` with member `key` left open: returns [head, tail] such that
- * head + canonical(value) + tail === canonicalJson({ ...obj, [key]: value }). Lets the
- * store encode a record before its sequence number is known.
+ * Canonical JSON of `obj` plus the members of `extra`, with member `key` left open: returns
+ * [head, tail] such that head + canonical(value) + tail === canonicalJson({ ...obj, ...extra,
+ * [key]: value }). Lets the store encode a record before its sequence number is known.
+ * `extra` is merged here rather than by the caller: an object spread per event cost 8 us of
+ * an 11 us encoding (the copies get a fresh map each), measured on the store bench's events.
  */
-export function canonicalSplit(obj: Record<string, unknown>, key: string): [string, string] {
-  const keys = Object.keys(obj).sort();
+export function canonicalSplit(obj: Record<string, unknown>, key: string, extra?: Record<string, unknown>): [string, string] {
+  const keys = Object.keys(obj);
+  if (extra) for (const k of Object.keys(extra)) if (!(k in obj)) keys.push(k);
+  sortKeys(keys);
   let head = '{';
   let tail = '';
   let firstHead = true;
   for (const k of keys) {
     if (k === key) continue;
-    const v = obj[k];
+    const v = extra && k in extra ? extra[k] : obj[k];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
     const member = (needsEscape(k) ? JSON.stringify(k) : `"${k}"`) + ':' + enc(v);
     if (k < key) {

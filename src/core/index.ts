@@ -7,7 +7,7 @@ export { Pipeline } from './pipeline.js';
 export type { PipelineCounters } from './pipeline.js';
 export type { Source, Sink, Transform, Emit, ComponentCounters } from './component.js';
 export { canonicalJson } from './canonical.js';
-export { MerkleTree, MerkleFrontier, leafHash, nodeHash, rootOf, verifyInclusion, verifyConsistency, EMPTY_ROOT } from './merkle.js';
+export { MerkleTree, MerkleFrontier, leafHash, nodeHash, rootOf, subtreeNodes, subtreeNodeIndex, verifyInclusion, verifyConsistency, EMPTY_ROOT } from './merkle.js';
 export { signCheckpoint, verifyCheckpoint, checkpointBody } from './checkpoint.js';
 export type { Checkpoint, CheckpointParse } from './checkpoint.js';
 export { ensureSigningKey, loadSigningKey, loadPublicKey, publicKeyPem, rawPublicKey, publicKeyFromRaw, signingKeyFrom } from './keys.js';

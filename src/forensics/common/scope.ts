@@ -56,17 +56,15 @@ export function scopeEvents(store: EventStore, scope: Scope, opts: { maxSeq?: nu
     seen.add(ev.seq);
     out.push({ ev, ns: parseTimeNs(ev.time) ?? 0n });
   };
-  // Session records straight from their rows: time_ns is already an integer there (saves a
-  // parse per event); bodies with salted commitments go through the store's decoder.
-  const st = store.db.prepare('SELECT seq, time_ns, body FROM events WHERE session_id = ? ORDER BY seq').raw().safeIntegers(true);
+  // Session records straight from their blocks; bodies with salted commitments go through
+  // the store's decoder.
   for (const sid of scope.sessions) {
-    for (const [seqB, ns, body] of st.iterate(sid) as IterableIterator<[bigint, bigint, string]>) {
-      const seq = Number(seqB);
-      if (seen.has(seq) || (opts.maxSeq !== undefined && seq > opts.maxSeq)) continue;
+    for (const [seq, body] of store.sessionBodies(sid, opts.maxSeq)) {
+      if (seen.has(seq)) continue;
       const ev = body.includes('"$commit"') ? store.get(seq) : (JSON.parse(body) as StoredEvent);
-      if (!ev) continue;
+      if (!ev || ev.session?.id !== sid) continue;
       seen.add(seq);
-      out.push({ ev, ns });
+      out.push({ ev, ns: parseTimeNs(ev.time) ?? 0n });
     }
   }
   // Alerts raised without a session but pointing at the scope's records, and incident actions.

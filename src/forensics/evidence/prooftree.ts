@@ -21,18 +21,35 @@ export class ProofTree {
   // Non-perfect subtrees are the right-edge ranges: at most log2(n) of them.
   private readonly memo = new Map<string, Buffer>();
 
-  /** `leaves` are 32-byte RFC 9162 leaf hashes, concatenated. */
-  constructor(leaves: Buffer) {
+  /**
+   * `leaves` are 32-byte RFC 9162 leaf hashes, concatenated. `slots`, when given, holds the
+   * interior nodes of the complete aligned blocks of `block` leaves (core/merkle.ts
+   * subtreeNodes layout, in block order), as the store keeps them: the levels up to the
+   * block roots are then copied rather than hashed (a 1M-record store: 16k hashes instead
+   * of a million).
+   */
+  constructor(leaves: Buffer, slots?: { block: number; trees: Buffer }) {
     this.size = leaves.length / 32;
     this.levels.push(leaves);
     const scratch = Buffer.alloc(65);
     scratch[0] = 1;
     let cur = leaves;
     let n = this.size;
-    while (n > 1) {
+    const nSlots = slots ? slots.trees.length / ((slots.block - 1) * 32) : 0;
+    if (slots && (!Number.isInteger(nSlots) || nSlots > Math.floor(this.size / slots.block))) throw new RangeError('slot trees do not fit the leaves');
+    for (let width = 2; n > 1; width *= 2) {
       const m = n >> 1;
       const next = Buffer.allocUnsafe(m * 32);
-      for (let i = 0; i < m; i++) {
+      let from = 0;
+      if (slots && width <= slots.block) {
+        // Level of `width`-leaf nodes: block/width of them per slot, at subtreeNodes' offset.
+        const per = slots.block / width;
+        const off = slots.block - (2 * slots.block) / width;
+        const stride = (slots.block - 1) * 32;
+        for (let k = 0; k < nSlots; k++) slots.trees.copy(next, k * per * 32, k * stride + off * 32, k * stride + (off + per) * 32);
+        from = nSlots * per;
+      }
+      for (let i = from; i < m; i++) {
         // TypedArray#set: Buffer#copy's argument checks cost more than the copy here.
         scratch.set(cur.subarray(i * 64, i * 64 + 64), 1);
         next.set(hash('sha256', scratch, 'buffer') as unknown as Buffer, i * 32);

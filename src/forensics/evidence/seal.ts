@@ -27,7 +27,7 @@ import { verifyCheckpoint } from '../../core/checkpoint.js';
 import { AwError } from '../../core/errors.js';
 import { loadPublicKey, publicKeyPem, type SigningKey } from '../../core/keys.js';
 import { nowTime } from '../../schema/index.js';
-import type { EventStore, StoredEvent } from '../../sinks/store/index.js';
+import { BLOCK, type EventStore, type StoredEvent } from '../../sinks/store/index.js';
 import { isCredentialPath } from '../common/classify.js';
 import { scopeEvents, type Scope } from '../common/scope.js';
 import { IncidentDb } from '../incident/db.js';
@@ -120,13 +120,14 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
   const pub = opts.storePublicKeyPem;
   const parsedCp = verifyCheckpoint(cp.note, loadPublicKey(pub));
   if (!parsedCp.ok) throw new AwError('CHECKPOINT_INVALID', `the store checkpoint at size ${cp.size} does not verify with the store key: ${parsedCp.reason}`);
-  const leafBuf = Buffer.allocUnsafe(cp.size * 32);
-  let nLeaves = 0;
-  for (const leaf of store.db.prepare('SELECT leaf FROM events WHERE seq BETWEEN 1 AND ? ORDER BY seq').pluck().iterate(cp.size) as IterableIterator<Buffer>) {
-    leafBuf.set(leaf, nLeaves++ * 32);
+  let tree: ProofTree;
+  try {
+    // The root is checked against the signed checkpoint below, so stored nodes are trusted
+    // only as far as they reproduce it.
+    tree = new ProofTree(store.leafBuffer(1, cp.size), { block: BLOCK, trees: store.slotTrees(cp.size) });
+  } catch (err) {
+    throw new AwError('STORE_MISMATCH', `the store's records below its checkpoint of size ${cp.size} are incomplete: ${(err as Error).message}`, { cause: err });
   }
-  if (nLeaves !== cp.size) throw new AwError('STORE_MISMATCH', `the store has ${nLeaves} records below its checkpoint of size ${cp.size}`);
-  const tree = new ProofTree(leafBuf);
   phase('merkle tree');
   if (!tree.root().equals(parsedCp.checkpoint.root)) {
     throw new AwError('STORE_MISMATCH', `the store's records do not match its signed checkpoint at size ${cp.size}: run 'agentwarden verify' before sealing`);
@@ -147,8 +148,7 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
     let proofs = '';
     // Stored bodies in one pass per session (rawBody per record for the rest).
     const bodies = new Map<number, string>();
-    const bodyStmt = store.db.prepare('SELECT seq, body FROM events WHERE session_id = ? AND seq <= ?').raw();
-    for (const sid of inc.sessions) for (const [seq, body] of bodyStmt.iterate(sid, cp.size) as IterableIterator<[number, string]>) bodies.set(seq, body);
+    for (const sid of inc.sessions) for (const [seq, body] of store.rawBodiesOfSession(sid, cp.size)) bodies.set(seq, body);
     // Proofs come from the same tree whose root matched the signed checkpoint.
     const leaves = tree;
     for (const seq of seqs) {

@@ -1,6 +1,6 @@
 // Public surface of the embedded store.
-export { EventStore, chainMacKey, commitmentOf, recordLeaf, chainNext } from './store.js';
-export type { AppendInput, StoredEvent, EventQuery, SessionSummary, StoreOpenOptions } from './store.js';
+export { EventStore, BLOCK, chainMacKey, commitmentOf, recordLeaf, chainNext } from './store.js';
+export type { AppendInput, AppendOptions, StoredEvent, EventQuery, SessionSummary, StoreOpenOptions } from './store.js';
 export { StoreWriter } from './writer.js';
 export type { StoreWriterOptions } from './writer.js';
 export { openStore, openStoreReadonly, storeWriter, storeDirOf } from './open.js';

@@ -6,7 +6,7 @@ import { ensureSigningKey } from '../../core/keys.js';
 import { resolvePaths } from '../../core/paths.js';
 import type { AwEvent } from '../../schema/index.js';
 import { runCli, tempHome } from '../../testing/index.js';
-import { chainMacKey, recordLeaf } from './store.js';
+import { chainMacKey, chainNext, recordLeaf } from './store.js';
 import { openStore, verifyStore } from './index.js';
 
 function ev(i: number, extra: Partial<AwEvent> = {}): AwEvent {
@@ -38,7 +38,7 @@ function makeStore(n: number, batch = 5) {
   const raw = () => {
     const db = new Database(join(paths.storeDir, 'events.db'));
     // An attacker with file access simply removes the append-only triggers.
-    db.exec('DROP TRIGGER events_append_only_u; DROP TRIGGER events_append_only_d;');
+    db.exec('DROP TRIGGER blocks_append_only_u; DROP TRIGGER blocks_append_only_d;');
     return db;
   };
   return { home, paths, verify, raw };
@@ -56,18 +56,39 @@ test('an untouched store verifies, with and without the private key', () => {
 test('the store refuses updates and deletes through SQL (append-only triggers)', () => {
   const s = makeStore(5);
   const db = new Database(join(s.paths.storeDir, 'events.db'));
-  assert.throws(() => db.prepare('UPDATE events SET kind = ? WHERE seq = 1').run('x'), /append-only/);
-  assert.throws(() => db.prepare('DELETE FROM events WHERE seq = 1').run(), /append-only/);
+  assert.throws(() => db.prepare('UPDATE blocks SET kinds = ? WHERE first_seq = 1').run('x'), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM blocks WHERE first_seq = 1').run(), /append-only/);
   db.close();
 });
+
+interface RawBlock {
+  first_seq: number;
+  last_seq: number;
+  bodies: string;
+  leaves: Buffer;
+  chain: Buffer;
+  mac: Buffer;
+}
+
+/** Rewrites the block holding `seq` as an attacker with file access would. */
+function editBlock(db: Database.Database, seq: number, edit: (bodies: string[], leaves: Buffer[], row: RawBlock) => Partial<RawBlock> | void): void {
+  const row = db.prepare('SELECT first_seq, last_seq, bodies, leaves, chain, mac FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(seq) as RawBlock;
+  const bodies = row.bodies.split('\n');
+  const leaves = bodies.map((_, i) => row.leaves.subarray(32 * i, 32 * i + 32));
+  const extra = edit(bodies, leaves, row) ?? {};
+  const next = { ...row, bodies: bodies.join('\n'), leaves: Buffer.concat(leaves), ...extra };
+  db.prepare('UPDATE blocks SET last_seq = ?, bodies = ?, leaves = ?, chain = ?, mac = ? WHERE first_seq = ?').run(next.last_seq, next.bodies, next.leaves, next.chain, next.mac, row.first_seq);
+}
 
 test('tamper: a flipped byte in a payload names that record', () => {
   const s = makeStore(20);
   const db = s.raw();
-  const body = (db.prepare('SELECT body FROM events WHERE seq = 9').get() as { body: string }).body;
-  const flipped = body.replace('/tmp/f9', '/tmp/g9');
-  assert.notEqual(flipped, body);
-  db.prepare('UPDATE events SET body = ? WHERE seq = 9').run(flipped);
+  editBlock(db, 9, (bodies, _l, row) => {
+    const i = 9 - row.first_seq;
+    const flipped = bodies[i].replace('/tmp/f9', '/tmp/g9');
+    assert.notEqual(flipped, bodies[i]);
+    bodies[i] = flipped;
+  });
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
@@ -78,52 +99,71 @@ test('tamper: a flipped byte in a payload names that record', () => {
   assert.match(cli.stdout, /first bad sequence number 9\b/);
 });
 
-test('tamper: a deleted row names the missing record', () => {
+test('tamper: a record cut out of its block, or a whole block deleted, names the missing record', () => {
   const s = makeStore(20);
   const db = s.raw();
-  db.prepare('DELETE FROM events WHERE seq = 7').run();
+  editBlock(db, 7, (bodies, leaves, row) => {
+    bodies.splice(7 - row.first_seq, 1);
+    leaves.splice(7 - row.first_seq, 1);
+  });
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
   assert.equal(r.firstBadSeq, 7);
   assert.equal(r.problems[0].code, 'RECORD_MISSING');
+
+  const t = makeStore(20);
+  const db2 = t.raw();
+  db2.prepare('DELETE FROM blocks WHERE first_seq = 6').run();
+  db2.close();
+  const r2 = t.verify();
+  assert.equal(r2.firstBadSeq, 6);
+  assert.equal(r2.problems[0].code, 'RECORD_MISSING');
 });
 
-test('tamper: swapped rows are detected at the first of them', () => {
+test('tamper: swapped records are detected at the first of them', () => {
   const s = makeStore(20);
   const db = s.raw();
-  const a = db.prepare('SELECT body, leaf, mac FROM events WHERE seq = 4').get() as { body: string; leaf: Buffer; mac: Buffer };
-  const b = db.prepare('SELECT body, leaf, mac FROM events WHERE seq = 5').get() as { body: string; leaf: Buffer; mac: Buffer };
-  const upd = db.prepare('UPDATE events SET body = ?, leaf = ?, mac = ? WHERE seq = ?');
-  upd.run(b.body, b.leaf, b.mac, 4);
-  upd.run(a.body, a.leaf, a.mac, 5);
+  editBlock(db, 4, (bodies, leaves) => {
+    [bodies[3], bodies[4]] = [bodies[4], bodies[3]];
+    [leaves[3], leaves[4]] = [leaves[4], leaves[3]];
+  });
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
   assert.equal(r.firstBadSeq, 4);
+  assert.equal(r.problems[0].code, 'RECORD_OUT_OF_PLACE');
 });
 
 test('tamper: a truncated tail is caught by the checkpoints outside the database', () => {
   const s = makeStore(20);
   const db = s.raw();
   db.exec('DROP TRIGGER checkpoints_append_only_d');
-  db.prepare('DELETE FROM events WHERE seq > 17').run();
-  db.prepare('DELETE FROM checkpoints WHERE size > 17').run();
+  db.prepare('DELETE FROM blocks WHERE first_seq > 15').run();
+  db.prepare('DELETE FROM checkpoints WHERE size > 15').run();
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
-  assert.equal(r.firstBadSeq, 18);
+  assert.equal(r.firstBadSeq, 16);
   assert.equal(r.problems.find((p) => !p.warning)?.code, 'TRUNCATED');
 });
 
 test('tamper: a tail rewritten and re-chained without the key names the first rewritten record', () => {
   const s = makeStore(20, 1);
   const db = s.raw();
-  // The attacker rewrites record 12 and recomputes every leaf from there on. Without the
-  // key they cannot produce valid MACs or signed checkpoints.
-  const row = db.prepare('SELECT body FROM events WHERE seq = 12').get() as { body: string };
-  const body = row.body.replace('/tmp/f12', '/tmp/zz');
-  db.prepare('UPDATE events SET body = ?, leaf = ? WHERE seq = 12').run(body, recordLeaf(body));
+  // The attacker rewrites record 12 and recomputes its leaf and the public chain from there
+  // on. Without the key they cannot produce valid MACs or signed checkpoints.
+  let chain = (db.prepare('SELECT chain FROM blocks WHERE first_seq = 11').get() as { chain: Buffer }).chain;
+  for (let seq = 12; seq <= 20; seq++) {
+    editBlock(db, seq, (bodies, leaves) => {
+      if (seq === 12) {
+        bodies[0] = bodies[0].replace('/tmp/f12', '/tmp/zz');
+        leaves[0] = recordLeaf(bodies[0]);
+      }
+      chain = chainNext(chain, Buffer.concat(leaves));
+      return { chain };
+    });
+  }
   db.close();
   const withKey = s.verify();
   assert.equal(withKey.ok, false);
@@ -140,11 +180,33 @@ test('tamper: an inserted record at the end fails its MAC', () => {
   const s = makeStore(10);
   const db = s.raw();
   const body = JSON.stringify({ kind: 'file.open', seq: 11, source: { type: 'forged' }, time: '2026-12-03T10:00:00Z', v: '1' });
-  db.prepare('INSERT INTO events(seq, time_ns, kind, body, leaf, mac) VALUES (11, 0, ?, ?, ?, ?)').run('file.open', body, recordLeaf(body), Buffer.alloc(32));
+  const prev = (db.prepare('SELECT chain FROM blocks WHERE first_seq = 6').get() as { chain: Buffer }).chain;
+  const leaf = recordLeaf(body);
+  db.prepare('INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies) VALUES (11, 11, 0, 0, ?, ?, ?, ?, ?, ?)').run('\nfile.open\n', chainNext(prev, leaf), Buffer.alloc(32), Buffer.alloc(16), leaf, body);
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
   assert.equal(r.firstBadSeq, 11);
+});
+
+test('tamper: an index summary that would hide a record from queries fails verify', () => {
+  const s = makeStore(20);
+  const db = s.raw();
+  // Dropping a session from a block's index hides its records from session queries.
+  db.prepare("DELETE FROM block_sessions WHERE first_seq = 11 AND session_id = 'sess-1'").run();
+  db.close();
+  const r = s.verify();
+  assert.equal(r.ok, false);
+  assert.equal(r.firstBadSeq, 11);
+  assert.equal(r.problems[0].code, 'INDEX_MISMATCH');
+
+  const t = makeStore(20);
+  const db2 = t.raw();
+  db2.prepare('UPDATE blocks SET bloom = zeroblob(length(bloom)) WHERE first_seq = 16').run();
+  db2.close();
+  const r2 = t.verify();
+  assert.equal(r2.firstBadSeq, 16);
+  assert.equal(r2.problems[0].code, 'INDEX_MISMATCH');
 });
 
 test('redaction before hashing: commitments keep the chain, purge keeps it verifying', () => {

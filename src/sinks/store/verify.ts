@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical.js';
 import { verifyCheckpoint } from '../../core/checkpoint.js';
-import { MerkleFrontier } from '../../core/merkle.js';
-import { chainNext, commitmentOf, recordLeaf } from './store.js';
+import { MerkleFrontier, subtreeNodeIndex } from '../../core/merkle.js';
+import { parseTimeNs, type AwEvent } from '../../schema/index.js';
+import { bloomHas, eventKeys } from './bloom.js';
+import { BLOCK, chainNext, commitmentOf, recordLeaf, splitBodies } from './store.js';
 
 export type VerifyProblemCode =
   | 'RECORD_MISSING'
@@ -22,7 +24,8 @@ export type VerifyProblemCode =
   | 'TRUNCATED'
   | 'SEALED_VALUE_MISMATCH'
   | 'UNCOVERED_TAIL'
-  | 'COPY_LAGS';
+  | 'COPY_LAGS'
+  | 'INDEX_MISMATCH';
 
 export interface VerifyProblem {
   code: VerifyProblemCode;
@@ -51,6 +54,42 @@ export interface VerifyOptions {
   /** Present when the private key is available: enables exact per-record MAC checks. */
   macKey?: Buffer;
   checkpointDirs?: string[];
+}
+
+interface BlockRow {
+  first_seq: bigint;
+  last_seq: bigint;
+  min_time_ns: bigint;
+  max_time_ns: bigint;
+  kinds: string;
+  chain: Buffer;
+  mac: Buffer;
+  bloom: Buffer;
+  leaves: Buffer;
+  bodies: string;
+}
+
+function setPath(record: object, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let o = record as Record<string, unknown>;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const n = o[parts[i]];
+    if (!n || typeof n !== 'object') return;
+    o = n as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1]] = value;
+}
+
+/** What of a record the block's index summary leaves out, if anything. */
+function summaryMisses(ev: AwEvent, row: BlockRow, sessions: Set<string>, bloom: Uint8Array): string | undefined {
+  if (!row.kinds.includes(`\n${ev.kind}\n`)) return `kind ${ev.kind}`;
+  const t = parseTimeNs(ev.time);
+  if (t !== undefined && (t < row.min_time_ns || t > row.max_time_ns)) return 'time';
+  if (typeof ev.session?.id === 'string' && !sessions.has(ev.session.id)) return 'session';
+  const keys: number[] = [];
+  eventKeys(ev, keys);
+  for (let j = 0; j < keys.length; j += 2) if (!bloomHas(bloom, keys[j], keys[j + 1])) return 'pid, path or destination';
+  return undefined;
 }
 
 interface SignedPoint {
@@ -128,56 +167,110 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
       fail(p);
       if (firstBad === undefined && p.seq !== undefined) firstBad = p.seq;
     };
-    const rows = db.prepare('SELECT seq, body, leaf, mac FROM events ORDER BY seq').iterate() as IterableIterator<{ seq: number; body: string; leaf: Buffer; mac: Buffer | null }>;
-    for (const row of rows) {
-      if (row.seq !== expected) {
-        bad({ code: 'RECORD_MISSING', seq: expected, message: `record ${expected} is missing (next stored record is ${row.seq})` });
+    const blockSessions = db.prepare('SELECT session_id FROM block_sessions WHERE first_seq = ?').pluck();
+    const nodeAt = db.prepare('SELECT tree FROM nodes WHERE slot = ?').pluck();
+    const slotTree = Buffer.alloc((BLOCK - 1) * 32);
+    let leafIndex = 0;
+    const onNode = (leaves: number, node: Buffer) => {
+      if (leaves <= BLOCK) slotTree.set(node, subtreeNodeIndex(BLOCK, leaves, (leafIndex - leaves + 1) % BLOCK) * 32);
+    };
+    const rows = db.prepare('SELECT first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies FROM blocks ORDER BY first_seq').safeIntegers(true).iterate() as IterableIterator<BlockRow>;
+    blocks: for (const row of rows) {
+      const first = Number(row.first_seq);
+      const last = Number(row.last_seq);
+      if (first !== expected) {
+        bad({ code: first > expected ? 'RECORD_MISSING' : 'RECORD_OUT_OF_PLACE', seq: expected, message: first > expected ? `record ${expected} is missing (next stored record is ${first})` : `a block starting at ${first} overlaps records before ${expected}` });
         break;
       }
-      let parsed: { seq?: unknown } | undefined;
-      try {
-        parsed = JSON.parse(row.body) as { seq?: unknown };
-      } catch {
-        parsed = undefined;
-      }
-      const leaf = recordLeaf(row.body);
-      if (!parsed) {
-        bad({ code: 'RECORD_MODIFIED', seq: row.seq, message: `record ${row.seq} is not valid JSON` });
+      const bodies = splitBodies(row.bodies);
+      const n = last - first + 1;
+      if (n < 1 || Math.floor((first - 1) / BLOCK) !== Math.floor((last - 1) / BLOCK)) {
+        bad({ code: 'RECORD_OUT_OF_PLACE', seq: first, message: `block ${first}..${last} is not a valid block range (modified)` });
         break;
       }
-      if (parsed.seq !== row.seq) {
-        bad({ code: 'RECORD_OUT_OF_PLACE', seq: row.seq, message: `record stored at ${row.seq} says it is record ${String(parsed.seq)} (reordered or inserted)` });
+      const sessionsOfBlock = new Set(blockSessions.all(row.first_seq) as string[]);
+      const bloom = new Uint8Array(row.bloom);
+      if (bodies.length > n || (bodies.length === n && row.leaves.length !== 32 * n)) {
+        bad({ code: 'RECORD_MODIFIED', seq: first, message: `block ${first}..${last} holds ${bodies.length} records and ${row.leaves.length / 32} leaf hashes (modified)` });
         break;
       }
-      if (!leaf.equals(row.leaf)) {
-        bad({ code: 'RECORD_MODIFIED', seq: row.seq, message: `record ${row.seq} does not match its leaf hash (content modified)` });
+      for (let i = 0; i < n; i++) {
+        const seq = first + i;
+        if (i >= bodies.length) {
+          bad({ code: 'RECORD_MISSING', seq, message: `record ${seq} is missing from block ${first}..${last}` });
+          break blocks;
+        }
+        const body = bodies[i];
+        let parsed: AwEvent & { seq?: unknown } | undefined;
+        try {
+          parsed = JSON.parse(body) as AwEvent & { seq?: unknown };
+        } catch {
+          parsed = undefined;
+        }
+        const leaf = recordLeaf(body);
+        if (!parsed) {
+          bad({ code: 'RECORD_MODIFIED', seq, message: `record ${seq} is not valid JSON` });
+          break blocks;
+        }
+        if (parsed.seq !== seq) {
+          if (bodies.length < n) bad({ code: 'RECORD_MISSING', seq, message: `record ${seq} is missing from block ${first}..${last} (next stored record is ${String(parsed.seq)})` });
+          else bad({ code: 'RECORD_OUT_OF_PLACE', seq, message: `record stored at ${seq} says it is record ${String(parsed.seq)} (reordered or inserted)` });
+          break blocks;
+        }
+        if (!leaf.equals(row.leaves.subarray(32 * i, 32 * i + 32))) {
+          bad({ code: 'RECORD_MODIFIED', seq, message: `record ${seq} does not match its leaf hash (content modified)` });
+          break blocks;
+        }
+        if (canonicalJson(parsed) !== body) {
+          bad({ code: 'RECORD_NOT_CANONICAL', seq, message: `record ${seq} is not in canonical form` });
+          break blocks;
+        }
+        const sv = sealed.get(seq);
+        if (sv) {
+          for (const s of sv) {
+            const at = s.path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), parsed);
+            const want = (at as { $commit?: string } | undefined)?.$commit;
+            if (want !== commitmentOf(s.salt, s.value)) {
+              bad({ code: 'SEALED_VALUE_MISMATCH', seq, message: `record ${seq}: sealed value of ${s.path} does not match its commitment` });
+            } else setPath(parsed, s.path, JSON.parse(s.value));
+          }
+          if (firstBad !== undefined) break blocks;
+        }
+        // The block's index summary must cover the record, or queries could skip it.
+        const hidden = summaryMisses(parsed, row, sessionsOfBlock, bloom);
+        if (hidden) {
+          bad({ code: 'INDEX_MISMATCH', seq, message: `record ${seq}: the index of block ${first}..${last} omits its ${hidden} (queries would not find it)` });
+          break blocks;
+        }
+        leafIndex = seq - 1;
+        frontier.push(leaf, onNode);
+        if (seq % BLOCK === 0) {
+          // Sealing builds proofs from the stored slot nodes: they must be the real ones.
+          const stored = nodeAt.get(seq / BLOCK - 1) as Buffer | undefined;
+          if (!stored || !stored.equals(slotTree)) {
+            bad({ code: 'INDEX_MISMATCH', seq: seq - BLOCK + 1, message: `the stored Merkle nodes of records ${seq - BLOCK + 1}..${seq} are ${stored ? 'not theirs' : 'missing'}` });
+            break blocks;
+          }
+        }
+        const point = points.get(seq);
+        if (point && seq !== last) {
+          bad({ code: 'CHECKPOINT_MISMATCH', seq, message: `a checkpoint was signed at size ${seq}, inside block ${first}..${last} (blocks end where batches do)` });
+          break blocks;
+        }
+      }
+      chain = chainNext(chain, row.leaves);
+      if (!chain.equals(row.chain)) {
+        bad({ code: 'CHAIN_MAC_MISMATCH', seq: first, message: `block ${first}..${last} does not extend the hash chain (inserted, removed or rewritten)` });
         break;
       }
-      if (canonicalJson(parsed) !== row.body) {
-        bad({ code: 'RECORD_NOT_CANONICAL', seq: row.seq, message: `record ${row.seq} is not in canonical form` });
-        break;
-      }
-      chain = chainNext(chain, leaf);
       if (opts.macKey) {
         const mac = createHmac('sha256', opts.macKey).update(chain).digest();
-        if (!row.mac || !mac.equals(row.mac)) {
-          bad({ code: 'CHAIN_MAC_MISMATCH', seq: row.seq, message: `record ${row.seq} fails its chain MAC (modified, inserted, or the chain was rewritten without the key)` });
+        if (!mac.equals(row.mac)) {
+          bad({ code: 'CHAIN_MAC_MISMATCH', seq: first, message: `block ${first}..${last} fails its chain MAC (modified, inserted, or the chain was rewritten without the key)` });
           break;
         }
       }
-      const sv = sealed.get(row.seq);
-      if (sv) {
-        for (const s of sv) {
-          const at = s.path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), parsed);
-          const want = (at as { $commit?: string } | undefined)?.$commit;
-          if (want !== commitmentOf(s.salt, s.value)) {
-            bad({ code: 'SEALED_VALUE_MISMATCH', seq: row.seq, message: `record ${row.seq}: sealed value of ${s.path} does not match its commitment` });
-          }
-        }
-        if (firstBad !== undefined) break;
-      }
-      frontier.push(leaf);
-      const point = points.get(row.seq);
+      const point = points.get(last);
       if (point) {
         const root = frontier.root();
         if (!root.equals(point.root) || (point.chain && !point.chain.equals(chain))) {
@@ -185,13 +278,13 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
           bad({
             code: 'CHECKPOINT_MISMATCH',
             seq: lastGoodCheckpoint + 1,
-            message: `records ${lastGoodCheckpoint + 1}..${row.seq} do not match the checkpoint signed at size ${row.seq} (${point.where})`,
+            message: `records ${lastGoodCheckpoint + 1}..${last} do not match the checkpoint signed at size ${last} (${point.where})`,
           });
           break;
         }
-        lastGoodCheckpoint = row.seq;
+        lastGoodCheckpoint = last;
       }
-      expected++;
+      expected = last + 1;
     }
     const records = expected - 1;
     if (firstBad === undefined) {

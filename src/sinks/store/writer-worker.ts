@@ -3,7 +3,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { signingKeyFrom } from '../../core/keys.js';
-import { EventStore, type PreparedRecord } from './store.js';
+import { EventStore, type PreparedBatch } from './store.js';
 
 export interface WriterWorkerData {
   dir: string;
@@ -23,14 +23,14 @@ const store = EventStore.open({
   origin: data.origin,
 });
 
-parentPort!.on('message', (msg: { id: number; items: PreparedRecord[] } | { close: true }) => {
+parentPort!.on('message', (msg: { id: number; batch: PreparedBatch } | { close: true }) => {
   if ('close' in msg) {
     store.close();
     parentPort!.close();
     return;
   }
   try {
-    const r = store.commitPrepared(msg.items);
+    const r = store.commitPrepared(msg.batch);
     parentPort!.postMessage({ id: msg.id, firstSeq: r.firstSeq, lastSeq: r.lastSeq });
   } catch (err) {
     parentPort!.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });

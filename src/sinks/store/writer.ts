@@ -9,7 +9,7 @@ import type { Sink } from '../../core/component.js';
 import { AwError } from '../../core/errors.js';
 import { BatchQueue, type QueueCounters, type WhenFull } from '../../core/queue.js';
 import type { AwEvent } from '../../schema/index.js';
-import { prepareRecord, type AppendInput, type EventStore, type PreparedRecord } from './store.js';
+import { prepareBatch, type AppendInput, type EventStore, type PreparedBatch } from './store.js';
 
 export interface StoreWriterOptions {
   capacity?: number;
@@ -70,24 +70,24 @@ export class StoreWriter implements Sink {
       whenFull: opts.whenFull ?? 'block',
       maxInFlight: opts.threaded ? 2 : 1,
       consume: (batch) => {
+        // Nobody maps the writer's results back to positions in a batch, so it clusters.
         if (!this.worker) {
-          const r = store.appendBatch(batch);
+          const r = store.appendBatch(batch, { cluster: true });
           done(r.lastSeq, batch.length);
           return;
         }
-        const items: PreparedRecord[] = batch.map(prepareRecord);
-        return this.commitOnWorker(items).then((r) => done(r.lastSeq, batch.length));
+        return this.commitOnWorker(prepareBatch(batch, { cluster: true })).then((r) => done(r.lastSeq, batch.length));
       },
       onError: opts.onError,
     });
   }
 
-  private commitOnWorker(items: PreparedRecord[]): Promise<{ firstSeq: number; lastSeq: number }> {
+  private commitOnWorker(batch: PreparedBatch): Promise<{ firstSeq: number; lastSeq: number }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker!.ref();
-      this.worker!.postMessage({ id, items });
+      this.worker!.postMessage({ id, batch }, [batch.times.buffer, batch.keys.buffer, batch.keyEnd.buffer] as ArrayBuffer[]);
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     }) as Promise<{ firstSeq: number; lastSeq: number }>;
