@@ -2,10 +2,15 @@
 // controlled, so every value goes through termSafe (no escape sequences or control
 // characters reach the terminal). Colour only on a TTY and never under NO_COLOR.
 
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+
 /** Replaces control characters (C0, DEL, C1, including ESC) and bidi overrides with visible escapes. */
 export function termSafe(value: unknown): string {
   const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  // Most values are clean: a non-global test first skips building a new string.
+  if (!UNSAFE.test(s)) return s;
+  return s.replace(UNSAFE_ALL, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';

@@ -5,39 +5,56 @@
 // RFC 8785 = sorted keys (UTF-16 code unit order, which is what Array#sort does), ES
 // number formatting and JSON.stringify string escaping, no whitespace.
 
-function enc(value: unknown): string {
-  if (value === null) return 'null';
+// Fragments go into one array joined once per record: concatenating with += built ropes of
+// ~200 pieces per event, and flattening them (or keeping them alive across a batch) cost
+// 9 us per 700-byte event against 3 us for the encoding itself (store bench events, node 20).
+function enc(value: unknown, p: string[]): void {
+  if (value === null) {
+    p.push('null');
+    return;
+  }
   switch (typeof value) {
     case 'string':
       // Most strings need no escaping: a regex test plus concatenation is 3x faster than
       // JSON.stringify on short strings (33 ns vs 95 ns here), ~20 strings per event.
-      return ESC.test(value) ? JSON.stringify(value) : '"' + value + '"';
+      p.push(ESC.test(value) ? JSON.stringify(value) : '"' + value + '"');
+      return;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('non-finite number has no JSON representation');
-      return Object.is(value, -0) ? '0' : String(value);
+      p.push(Object.is(value, -0) ? '0' : String(value));
+      return;
     case 'boolean':
-      return value ? 'true' : 'false';
+      p.push(value ? 'true' : 'false');
+      return;
     case 'object': {
       if (Array.isArray(value)) {
-        let out = '[';
+        p.push('[');
         for (let i = 0; i < value.length; i++) {
-          const v = value[i];
-          out += (i ? ',' : '') + (v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 'null' : enc(v));
+          const v: unknown = value[i];
+          if (i) p.push(',');
+          if (v === undefined || typeof v === 'function' || typeof v === 'symbol') p.push('null');
+          else enc(v, p);
         }
-        return out + ']';
+        p.push(']');
+        return;
       }
       const json = (value as { toJSON?: () => unknown }).toJSON;
-      if (typeof json === 'function') return enc(json.call(value));
+      if (typeof json === 'function') {
+        enc(json.call(value), p);
+        return;
+      }
       const keys = sortKeys(Object.keys(value));
-      let out = '{';
       let first = true;
+      p.push('{');
       for (const k of keys) {
         const v = (value as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-        out += (first ? '"' : ',"') + (needsEscape(k) ? JSON.stringify(k).slice(1, -1) : k) + '":' + enc(v);
+        p.push((first ? '"' : ',"') + (needsEscape(k) ? JSON.stringify(k).slice(1, -1) : k) + '":');
+        enc(v, p);
         first = false;
       }
-      return out + '}';
+      p.push('}');
+      return;
     }
     case 'bigint':
       throw new TypeError('bigint has no JSON representation');
@@ -69,7 +86,9 @@ function needsEscape(k: string): boolean {
 
 /** RFC 8785 canonical JSON text of a JSON value. Throws on values JSON cannot represent. */
 export function canonicalJson(value: unknown): string {
-  return enc(value);
+  const p: string[] = [];
+  enc(value, p);
+  return p.join('');
 }
 
 /**
@@ -83,19 +102,24 @@ export function canonicalSplit(obj: Record<string, unknown>, key: string, extra?
   const keys = Object.keys(obj);
   if (extra) for (const k of Object.keys(extra)) if (!(k in obj)) keys.push(k);
   sortKeys(keys);
-  let head = '{';
-  let tail = '';
+  const head: string[] = ['{'];
+  const tail: string[] = [];
   let firstHead = true;
   for (const k of keys) {
     if (k === key) continue;
     const v = extra && k in extra ? extra[k] : obj[k];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    const member = (needsEscape(k) ? JSON.stringify(k) : `"${k}"`) + ':' + enc(v);
+    const name = (needsEscape(k) ? JSON.stringify(k) : `"${k}"`) + ':';
     if (k < key) {
-      head += (firstHead ? '' : ',') + member;
+      head.push(firstHead ? name : ',' + name);
+      enc(v, head);
       firstHead = false;
-    } else tail += ',' + member;
+    } else {
+      tail.push(',' + name);
+      enc(v, tail);
+    }
   }
-  head += (firstHead ? '"' : ',"') + (needsEscape(key) ? JSON.stringify(key).slice(1, -1) : key) + '":';
-  return [head, tail + '}'];
+  head.push((firstHead ? '"' : ',"') + (needsEscape(key) ? JSON.stringify(key).slice(1, -1) : key) + '":');
+  tail.push('}');
+  return [head.join(''), tail.join('')];
 }

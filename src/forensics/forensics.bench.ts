@@ -118,4 +118,5 @@ console.log(`seal: ${r.records} records, ${r.files} files, ${mb.toFixed(1)} MB i
 console.log(`  phases: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
 console.log(`plain sha256 of the same ${mb.toFixed(1)} MB: ${hashMs.toFixed(0)} ms = ${(mb / (hashMs / 1000)).toFixed(0)} MB/s; sealing costs ${(sealMs / hashMs).toFixed(1)}x a plain hash (it also reads, proves and writes)`);
 store.close();
-rmSync(home, { recursive: true, force: true });
+if (!process.env.AW_BENCH_KEEP) rmSync(home, { recursive: true, force: true });
+else console.log(`kept ${home}`);

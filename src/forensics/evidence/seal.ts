@@ -148,7 +148,9 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
     let proofs = '';
     // Stored bodies in one pass per session (rawBody per record for the rest).
     const bodies = new Map<number, string>();
-    for (const sid of inc.sessions) for (const [seq, body] of store.rawBodiesOfSession(sid, cp.size)) bodies.set(seq, body);
+    // A cache by seq: a body that merely mentions the session id does no harm here, since
+    // only the scope's own seqs are looked up, so the bodies need not be parsed again.
+    for (const sid of inc.sessions) for (const [seq, body] of store.sessionBodies(sid, cp.size)) bodies.set(seq, body);
     // Proofs come from the same tree whose root matched the signed checkpoint.
     const leaves = tree;
     for (const seq of seqs) {

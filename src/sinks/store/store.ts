@@ -176,9 +176,10 @@ export interface PreparedSession {
  */
 export interface PreparedBatch {
   n: number;
-  /** Heads and tails joined by '\n' (canonical JSON never contains a raw newline). */
-  heads: string;
-  tails: string;
+  // Arrays, not one joined string: a 1.4 MB join per batch (large-object space) cost more
+  // than cloning 2 x 2048 strings to the writer thread (5 us against 0.5 us per event).
+  heads: string[];
+  tails: string[];
   times: BigInt64Array;
   kinds: string[];
   sessionIds: Array<string | null>;
@@ -262,7 +263,7 @@ export function prepareBatch(input: readonly AppendInput[], opts: AppendOptions 
       } else sessions.set(sid, { id: sid, info, firstNs: timeNs, lastNs: timeNs, firstIdx: i, lastIdx: i, n: 1 });
     }
   }
-  return { n, heads: heads.join('\n'), tails: tails.join('\n'), times, kinds, sessionIds, keys: Uint32Array.from(keys), keyEnd, sealed: sealedOut, sessions: [...sessions.values()] };
+  return { n, heads, tails, times, kinds, sessionIds, keys: Uint32Array.from(keys), keyEnd, sealed: sealedOut, sessions: [...sessions.values()] };
 }
 
 function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
@@ -426,6 +427,10 @@ export class EventStore {
       throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} was written by an older AgentWarden (one row per event); this version stores blocks of ${BLOCK} records. Verify and archive the old store, then point store.path elsewhere.`);
     }
     if (!opts.readonly) {
+      // Takes effect only when the database is created. A block is ~45 KB: with 4 KB pages
+      // its overflow chain cost 5.7 us of CPU per record to insert, with 16 KB pages 1.4 us
+      // (raw better-sqlite3 inserts of such rows, this machine).
+      db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
       db.pragma('cache_size = -65536');
@@ -476,9 +481,8 @@ export class EventStore {
     if (batch.n === 0) throw new AwError('EVENT_INVALID', 'empty batch');
     const key = this.key;
     const macKey = this.macKey;
-    const heads = batch.heads.split('\n');
-    const tails = batch.tails.split('\n');
-    if (heads.length !== batch.n || tails.length !== batch.n) throw new AwError('EVENT_INVALID', 'prepared batch is inconsistent (a raw newline in canonical JSON?)');
+    const { heads, tails } = batch;
+    if (heads.length !== batch.n || tails.length !== batch.n) throw new AwError('EVENT_INVALID', 'prepared batch is inconsistent');
     const insertBlock = this.stmt('INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies) VALUES (?,?,?,?,?,?,?,?,?,?)');
     const insertBlockSession = this.stmt('INSERT INTO block_sessions(session_id, first_seq) VALUES (?,?)');
     const insertNode = this.stmt('INSERT INTO nodes(slot, tree) VALUES (?,?)');
@@ -723,7 +727,7 @@ export class EventStore {
   /**
    * [seq, stored body] of records that may belong to `session`, in seq order: the blocks that
    * hold its records, filtered by a necessary condition on the raw body. Callers parse and
-   * check `session.id` themselves (they parse anyway); `rawBodiesOfSession` does it for them.
+   * check `session.id` themselves when it matters (they parse anyway).
    */
   *sessionBodies(session: string, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<[number, string]> {
     const needle = canonicalJson(session);
@@ -732,14 +736,6 @@ export class EventStore {
       const bodies = splitBodies(text);
       for (let i = 0; i < bodies.length && first + i <= toSeq; i++) if (bodies[i].includes(needle)) yield [first + i, bodies[i]];
     }
-  }
-
-  /** Stored canonical bodies of the records of `session` up to `toSeq`, by seq (one pass). */
-  rawBodiesOfSession(session: string, toSeq = Number.MAX_SAFE_INTEGER): Map<number, string> {
-    const out = new Map<number, string>();
-    const sealed = this.stmt('SELECT 1 FROM sealed_values LIMIT 1').get() !== undefined;
-    for (const [seq, body] of this.sessionBodies(session, toSeq)) if (this.decode(seq, body, sealed).session?.id === session) out.set(seq, body);
-    return out;
   }
 
   private decode(seq: number, body: string, sealed: boolean): StoredEvent {
