@@ -63,7 +63,7 @@ function sameRows(fromDir: string, dir: string): number {
   src.defaultSafeIntegers(true);
   const blocks = src.prepare('SELECT * FROM blocks ORDER BY first_seq').raw().all() as unknown[][];
   const bs = src.prepare('SELECT session_id, first_seq FROM block_sessions ORDER BY first_seq').raw().all() as unknown[][];
-  const nodes = src.prepare('SELECT slot, hash FROM nodes ORDER BY slot').raw().all() as unknown[][];
+  const nodes = src.prepare('SELECT slot, tree FROM nodes ORDER BY slot').raw().all() as unknown[][];
   src.close();
   const probe = openStore(resolvePaths(dir)); // identical schema and pragmas
   probe.close();

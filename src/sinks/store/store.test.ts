@@ -6,7 +6,7 @@ import { ensureSigningKey } from '../../core/keys.js';
 import { resolvePaths } from '../../core/paths.js';
 import type { AwEvent } from '../../schema/index.js';
 import { runCli, tempHome } from '../../testing/index.js';
-import { chainMacKey, chainNext, recordLeaf } from './store.js';
+import { chainMacKey, chainNext, recordLeaf, splitBodies } from './store.js';
 import { openStore, verifyStore } from './index.js';
 
 function ev(i: number, extra: Partial<AwEvent> = {}): AwEvent {
@@ -64,7 +64,7 @@ test('the store refuses updates and deletes through SQL (append-only triggers)',
 interface RawBlock {
   first_seq: number;
   last_seq: number;
-  bodies: string;
+  bodies: Buffer | string;
   leaves: Buffer;
   chain: Buffer;
   mac: Buffer;
@@ -73,7 +73,7 @@ interface RawBlock {
 /** Rewrites the block holding `seq` as an attacker with file access would. */
 function editBlock(db: Database.Database, seq: number, edit: (bodies: string[], leaves: Buffer[], row: RawBlock) => Partial<RawBlock> | void): void {
   const row = db.prepare('SELECT first_seq, last_seq, bodies, leaves, chain, mac FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(seq) as RawBlock;
-  const bodies = row.bodies.split('\n');
+  const bodies = splitBodies(row.bodies);
   const leaves = bodies.map((_, i) => row.leaves.subarray(32 * i, 32 * i + 32));
   const extra = edit(bodies, leaves, row) ?? {};
   const next = { ...row, bodies: bodies.join('\n'), leaves: Buffer.concat(leaves), ...extra };

@@ -3,8 +3,8 @@
 // Record i (seq = i, 1-based) is its canonical JSON body (RFC 8785, with `seq` and `v`
 // inside). Integrity material per record:
 //   leaf_i  = SHA-256(0x00 || body_i)                 RFC 9162 leaf hash, stored
-// Records are stored in blocks: one row holds up to BLOCK consecutive records (bodies joined
-// by '\n', which canonical JSON never contains raw; their leaf hashes concatenated), never
+// Records are stored in blocks: one row holds up to BLOCK consecutive records (UTF-8 bodies
+// joined by '\n', which canonical JSON never contains raw; their leaf hashes concatenated), never
 // crossing a multiple of BLOCK, plus:
 //   chain   = SHA-256(chain of the previous block || the block's leaves), a public hash
 //             chain over blocks (the chain before the first block is 32 zero bytes)
@@ -289,7 +289,7 @@ CREATE TABLE IF NOT EXISTS blocks(
   mac BLOB NOT NULL,
   bloom BLOB NOT NULL,
   leaves BLOB NOT NULL,
-  bodies TEXT NOT NULL
+  bodies BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS block_sessions(
   session_id TEXT NOT NULL,
@@ -355,7 +355,9 @@ interface BlockRow {
 /** Index summary of one block under construction. */
 interface OpenBlock {
   first: number;
-  bodies: string[];
+  n: number;
+  /** Where the block's bytes start in the commit's scratch buffer. */
+  start: number;
   leaves: Buffer[];
   minNs: bigint;
   maxNs: bigint;
@@ -365,9 +367,9 @@ interface OpenBlock {
   keyTo: number;
 }
 
-/** Splits a block's stored bodies into records. */
-export function splitBodies(bodies: string): string[] {
-  return bodies.split('\n');
+/** Splits a block's stored bodies (UTF-8, '\n'-separated) into records. */
+export function splitBodies(bodies: Buffer | string): string[] {
+  return (typeof bodies === 'string' ? bodies : bodies.toString('utf8')).split('\n');
 }
 
 /** The kinds summary of a block: '\n'-delimited, with delimiters at both ends. */
@@ -505,13 +507,17 @@ export class EventStore {
         slotTree.set(node, subtreeNodeIndex(BLOCK, leaves, start % BLOCK) * 32);
         slotNodes++;
       };
+      let scratch = Buffer.allocUnsafe(1 << 20);
+      let pos = 0;
       const close = (b: OpenBlock) => {
         const bloom = new Uint8Array(bloomBytes(b.keyTo - b.keyFrom));
         for (let k = b.keyFrom; k < b.keyTo; k++) bloomAdd(bloom, batch.keys[2 * k], batch.keys[2 * k + 1]);
         const leaves = Buffer.concat(b.leaves);
         chain = chainNext(chain, leaves);
         const mac = createHmac('sha256', macKey).update(chain).digest();
-        insertBlock.run(b.first, b.first + b.bodies.length - 1, b.minNs, b.maxNs, kindsSummary(b.kinds), chain, mac, bloom, leaves, b.bodies.join('\n'));
+        // better-sqlite3 copies bound blobs (SQLITE_TRANSIENT), so the scratch is reused.
+        insertBlock.run(b.first, b.first + b.n - 1, b.minNs, b.maxNs, kindsSummary(b.kinds), chain, mac, bloom, leaves, scratch.subarray(b.start, pos));
+        pos = 0;
         for (const sid of b.sessions) insertBlockSession.run(sid, b.first);
       };
       for (let i = 0; i < batch.n; i++) {
@@ -522,10 +528,25 @@ export class EventStore {
         }
         const t = batch.times[i];
         const keyFrom = i === 0 ? 0 : batch.keyEnd[i - 1];
-        blk ??= { first: seq, bodies: [], leaves: [], minNs: t, maxNs: t, kinds: new Set(), sessions: new Set(), keyFrom, keyTo: keyFrom };
-        const body = heads[i] + seq + tails[i];
-        const leaf = recordLeaf(body);
-        blk.bodies.push(body);
+        blk ??= { first: seq, n: 0, start: 1, leaves: [], minNs: t, maxNs: t, kinds: new Set(), sessions: new Set(), keyFrom, keyTo: keyFrom };
+        // The body (head + seq + tail) is written once, as UTF-8, right after a 0x00 byte, so
+        // the leaf hash SHA-256(0x00 || body) reads it in place; the 0x00 then becomes the
+        // '\n' separator. No body string is built, joined or encoded twice (the string path
+        // cost 6 us per record in the writer's profile).
+        const hd = heads[i];
+        const tl = tails[i];
+        const need = pos + 3 * (hd.length + tl.length) + 24;
+        if (need > scratch.length) scratch = Buffer.concat([scratch.subarray(0, pos)], Math.max(need, 2 * scratch.length));
+        const at = pos;
+        scratch[at] = 0;
+        let end = at + 1;
+        end += scratch.write(hd, end);
+        end += scratch.write(String(seq), end, 'latin1');
+        end += scratch.write(tl, end);
+        const leaf = oneShotHash('sha256', scratch.subarray(at, end), 'buffer') as unknown as Buffer;
+        if (blk.n > 0) scratch[at] = 0x0a;
+        pos = end;
+        blk.n++;
         blk.leaves.push(leaf);
         if (t < blk.minNs) blk.minNs = t;
         if (t > blk.maxNs) blk.maxNs = t;
@@ -703,7 +724,7 @@ export class EventStore {
 
   private blockOf(seq: number): { first: number; bodies: string[] } | undefined {
     for (const [first, b] of this.blockCache) if (seq >= first && seq <= b.last) return { first, bodies: b.bodies };
-    const row = this.stmt('SELECT first_seq, last_seq, bodies FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(seq) as { first_seq: number; last_seq: number; bodies: string } | undefined;
+    const row = this.stmt('SELECT first_seq, last_seq, bodies FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1').get(seq) as { first_seq: number; last_seq: number; bodies: Buffer } | undefined;
     if (!row || row.last_seq < seq) return undefined;
     if (this.blockCache.size >= 8) this.blockCache.delete(this.blockCache.keys().next().value!);
     const bodies = splitBodies(row.bodies);
@@ -732,7 +753,7 @@ export class EventStore {
   *sessionBodies(session: string, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<[number, string]> {
     const needle = canonicalJson(session);
     const st = this.db.prepare('SELECT first_seq, bodies FROM blocks WHERE first_seq IN (SELECT first_seq FROM block_sessions WHERE session_id = ?) AND first_seq <= ? ORDER BY first_seq').raw();
-    for (const [first, text] of st.iterate(session, toSeq) as IterableIterator<[number, string]>) {
+    for (const [first, text] of st.iterate(session, toSeq) as IterableIterator<[number, Buffer]>) {
       const bodies = splitBodies(text);
       for (let i = 0; i < bodies.length && first + i <= toSeq; i++) if (bodies[i].includes(needle)) yield [first + i, bodies[i]];
     }

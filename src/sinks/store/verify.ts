@@ -66,7 +66,7 @@ interface BlockRow {
   mac: Buffer;
   bloom: Buffer;
   leaves: Buffer;
-  bodies: string;
+  bodies: Buffer | string;
 }
 
 function setPath(record: object, path: string, value: unknown): void {
