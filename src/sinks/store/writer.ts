@@ -87,7 +87,7 @@ export class StoreWriter implements Sink {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker!.ref();
-      this.worker!.postMessage({ id, batch }, [batch.times.buffer, batch.keys.buffer, batch.keyEnd.buffer] as ArrayBuffer[]);
+      this.worker!.postMessage({ id, batch }, [batch.bytes.buffer, batch.headEnd.buffer, batch.tailEnd.buffer, batch.times.buffer, batch.keys.buffer, batch.keyEnd.buffer] as ArrayBuffer[]);
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     }) as Promise<{ firstSeq: number; lastSeq: number }>;
