@@ -63,8 +63,8 @@ const raw = () => {
   const t = performance.now();
   let bytes = 0;
   // The session's blocks, read and split into records, without decoding them.
-  for (const r of store.db.prepare('SELECT bodies FROM blocks WHERE first_seq IN (SELECT first_seq FROM block_sessions WHERE session_id = ?) ORDER BY first_seq').pluck().iterate('bench-big') as IterableIterator<string>) {
-    for (const b of r.split('\n')) if (b.includes('"bench-big"')) bytes += b.length;
+  for (const r of store.db.prepare('SELECT bodies FROM blocks WHERE first_seq IN (SELECT first_seq FROM block_sessions WHERE session_id = ?) ORDER BY first_seq').pluck().iterate('bench-big') as IterableIterator<Buffer>) {
+    for (const b of r.toString('utf8').split('\n')) if (b.includes('"bench-big"')) bytes += b.length;
   }
   return { ms: ms(t), bytes };
 };

@@ -144,8 +144,10 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
   };
   try {
     // Records with their stored canonical bodies, and one inclusion proof each.
-    let rec = '';
-    let proofs = '';
+    // Lines go to arrays joined once: a 100 MB string built with += is a rope whose
+    // flattening, when the file is written, cost more than building it (forensics bench).
+    const rec: string[] = [];
+    const proofs: string[] = [];
     // Stored bodies in one pass per session (rawBody per record for the rest).
     const bodies = new Map<number, string>();
     // A cache by seq: a body that merely mentions the session id does no harm here, since
@@ -156,12 +158,12 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
     for (const seq of seqs) {
       const body = bodies.get(seq) ?? store.rawBody(seq)!;
       const leaf = leaves.leaf(seq - 1);
-      rec += `{"seq":${seq},"leaf":"${leaf.toString('hex')}","body":${JSON.stringify(body)}}\n`;
-      proofs += `{"seq":${seq},"index":${seq - 1},"tree_size":${cp.size},"proof":"${leaves.inclusionProofPacked(seq - 1)}"}\n`;
+      rec.push(`{"seq":${seq},"leaf":"${leaf.toString('hex')}","body":${JSON.stringify(body)}}\n`);
+      proofs.push(`{"seq":${seq},"index":${seq - 1},"tree_size":${cp.size},"proof":"${leaves.inclusionProofPacked(seq - 1)}"}\n`);
     }
     phase('records + proofs');
-    put('records.jsonl', rec);
-    put('proofs.jsonl', proofs);
+    put('records.jsonl', rec.join(''));
+    put('proofs.jsonl', proofs.join(''));
     put('checkpoint.note', cp.note);
     put('store-key.pub.pem', pub);
     // Traces, gateway logs and alerts are the stored canonical bodies themselves: no
@@ -169,9 +171,9 @@ export function sealIncident(store: EventStore, opts: SealOptions): SealResult {
     // committed in the bundle.
     const bodyOf = (e: StoredEvent): string => bodies.get(e.seq) ?? store.rawBody(e.seq)!;
     const lines = (list: StoredEvent[]) => {
-      let out = '';
-      for (const e of list) out += `${bodyOf(e)}\n`;
-      return out;
+      const out: string[] = [];
+      for (const e of list) out.push(bodyOf(e), '\n');
+      return out.join('');
     };
     put('tool-traces.jsonl', lines(events.filter((e) => AGENT_TRACE_KINDS.has(e.kind))));
     const gw = events.filter((e) => e.kind.startsWith('gateway.') || (e.agent?.tool && (e.agent.tool.mcp_server || e.agent.tool.category === 'mcp' || e.agent.tool.name.startsWith('mcp__'))));

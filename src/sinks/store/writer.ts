@@ -68,7 +68,7 @@ export class StoreWriter implements Sink {
       batchSize: opts.batchSize ?? 2048,
       flushMs: opts.flushMs ?? 50,
       whenFull: opts.whenFull ?? 'block',
-      maxInFlight: opts.threaded ? 2 : 1,
+      maxInFlight: opts.threaded ? 4 : 1,
       consume: (batch) => {
         // Nobody maps the writer's results back to positions in a batch, so it clusters.
         if (!this.worker) {
