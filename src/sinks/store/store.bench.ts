@@ -2,7 +2,7 @@
 // block nodes, hash chain and MAC per block, index summaries, a signed checkpoint per
 // batch), sustained over BENCH_EVENTS events through the threaded StoreWriter, printed as
 // ratios to two raw better-sqlite3 baselines measured in the same run:
-//  - the same rows: the exact rows our store wrote (blocks, block_sessions, nodes), read back
+//  - the same rows: the exact rows our store wrote (blocks, block_kinds, block_sessions, nodes), read back
 //    and inserted by plain prepared statements in transactions of the same size; the floor
 //    SQLite itself sets for this layout (everything but SQLite is our overhead);
 //  - one row per event: each event's canonical JSON with its seq, time, kind, session, pid,
@@ -63,6 +63,7 @@ function sameRows(fromDir: string, dir: string): number {
   src.defaultSafeIntegers(true);
   const blocks = src.prepare('SELECT * FROM blocks ORDER BY first_seq').raw().all() as unknown[][];
   const bs = src.prepare('SELECT session_id, first_seq FROM block_sessions ORDER BY first_seq').raw().all() as unknown[][];
+  const bk = src.prepare('SELECT kind, first_seq FROM block_kinds ORDER BY first_seq').raw().all() as unknown[][];
   const nodes = src.prepare('SELECT slot, tree FROM nodes ORDER BY slot').raw().all() as unknown[][];
   src.close();
   const probe = openStore(resolvePaths(dir)); // identical schema and pragmas
@@ -73,14 +74,17 @@ function sameRows(fromDir: string, dir: string): number {
   db.pragma('cache_size = -65536');
   const ib = db.prepare(`INSERT INTO blocks VALUES (${blocks[0].map(() => '?').join(',')})`);
   const is = db.prepare('INSERT INTO block_sessions VALUES (?,?)');
+  const ik = db.prepare('INSERT INTO block_kinds VALUES (?,?)');
   const inode = db.prepare('INSERT INTO nodes VALUES (?,?)');
   const per = BATCH / 64;
   let si = 0;
+  let ki = 0;
   let ni = 0;
   const tx = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) ib.run(...blocks[i]);
     const last = blocks[to - 1][0] as bigint;
     while (si < bs.length && (bs[si][1] as bigint) <= last) is.run(...bs[si++]);
+    while (ki < bk.length && (bk[ki][1] as bigint) <= last) ik.run(...bk[ki++]);
     while (ni < nodes.length && ((nodes[ni][0] as bigint) + 1n) * 64n <= last) inode.run(...nodes[ni++]);
   });
   const t0 = performance.now();

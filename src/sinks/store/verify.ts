@@ -81,8 +81,8 @@ function setPath(record: object, path: string, value: unknown): void {
 }
 
 /** What of a record the block's index summary leaves out, if anything. */
-function summaryMisses(ev: AwEvent, row: BlockRow, sessions: Set<string>, bloom: Uint8Array): string | undefined {
-  if (!row.kinds.includes(`\n${ev.kind}\n`)) return `kind ${ev.kind}`;
+function summaryMisses(ev: AwEvent, row: BlockRow, sessions: Set<string>, kinds: Set<string>, bloom: Uint8Array): string | undefined {
+  if (!row.kinds.includes(`\n${ev.kind}\n`) || !kinds.has(ev.kind)) return `kind ${ev.kind}`;
   const t = parseTimeNs(ev.time);
   if (t !== undefined && (t < row.min_time_ns || t > row.max_time_ns)) return 'time';
   if (typeof ev.session?.id === 'string' && !sessions.has(ev.session.id)) return 'session';
@@ -168,6 +168,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
       if (firstBad === undefined && p.seq !== undefined) firstBad = p.seq;
     };
     const blockSessions = db.prepare('SELECT session_id FROM block_sessions WHERE first_seq = ?').pluck();
+    const blockKinds = db.prepare('SELECT kind FROM block_kinds WHERE first_seq = ?').pluck();
     const nodeAt = db.prepare('SELECT tree FROM nodes WHERE slot = ?').pluck();
     const slotTree = Buffer.alloc((BLOCK - 1) * 32);
     let leafIndex = 0;
@@ -189,6 +190,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
         break;
       }
       const sessionsOfBlock = new Set(blockSessions.all(row.first_seq) as string[]);
+      const kindsOfBlock = new Set(blockKinds.all(row.first_seq) as string[]);
       const bloom = new Uint8Array(row.bloom);
       if (bodies.length > n || (bodies.length === n && row.leaves.length !== 32 * n)) {
         bad({ code: 'RECORD_MODIFIED', seq: first, message: `block ${first}..${last} holds ${bodies.length} records and ${row.leaves.length / 32} leaf hashes (modified)` });
@@ -237,7 +239,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
           if (firstBad !== undefined) break blocks;
         }
         // The block's index summary must cover the record, or queries could skip it.
-        const hidden = summaryMisses(parsed, row, sessionsOfBlock, bloom);
+        const hidden = summaryMisses(parsed, row, sessionsOfBlock, kindsOfBlock, bloom);
         if (hidden) {
           bad({ code: 'INDEX_MISMATCH', seq, message: `record ${seq}: the index of block ${first}..${last} omits its ${hidden} (queries would not find it)` });
           break blocks;
