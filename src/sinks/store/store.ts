@@ -281,7 +281,8 @@ export function prepareBatch(input: readonly AppendInput[], opts: AppendOptions 
   return { n, bytes: new Uint8Array(bytes.buffer, 0, off), headEnd, tailEnd, times, kinds, sessionIds, keys: Uint32Array.from(keys), keyEnd, sealed: sealedOut, sessions: [...sessions.values()] };
 }
 
-function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
+/** Sets a dotted path inside `record` if its parents exist (sealed values back into a body). */
+export function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let o: Record<string, unknown> = record;
   for (let i = 0; i < parts.length - 1; i++) {

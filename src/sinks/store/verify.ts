@@ -10,7 +10,7 @@ import { verifyCheckpoint } from '../../core/checkpoint.js';
 import { MerkleFrontier, subtreeNodeIndex } from '../../core/merkle.js';
 import { parseTimeNs, type AwEvent } from '../../schema/index.js';
 import { bloomHas, eventKeys } from './bloom.js';
-import { BLOCK, chainNext, commitmentOf, recordLeaf, splitBodies } from './store.js';
+import { BLOCK, chainNext, commitmentOf, recordLeaf, setPath, splitBodies } from './store.js';
 
 export type VerifyProblemCode =
   | 'RECORD_MISSING'
@@ -67,17 +67,6 @@ interface BlockRow {
   bloom: Buffer;
   leaves: Buffer;
   bodies: Buffer | string;
-}
-
-function setPath(record: object, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let o = record as Record<string, unknown>;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const n = o[parts[i]];
-    if (!n || typeof n !== 'object') return;
-    o = n as Record<string, unknown>;
-  }
-  o[parts[parts.length - 1]] = value;
 }
 
 /** What of a record the block's index summary leaves out, if anything. */
@@ -234,7 +223,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
             const want = (at as { $commit?: string } | undefined)?.$commit;
             if (want !== commitmentOf(s.salt, s.value)) {
               bad({ code: 'SEALED_VALUE_MISMATCH', seq, message: `record ${seq}: sealed value of ${s.path} does not match its commitment` });
-            } else setPath(parsed, s.path, JSON.parse(s.value));
+            } else setPath(parsed as unknown as Record<string, unknown>, s.path, JSON.parse(s.value));
           }
           if (firstBad !== undefined) break blocks;
         }
