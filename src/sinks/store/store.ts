@@ -744,9 +744,11 @@ export class EventStore {
 
   /** Counts events matching `q`. */
   count(q: EventQuery = {}): number {
-    if (Object.values(q).every((v) => v === undefined)) return this.size;
+    // Like SELECT count(*): paging and order do not apply.
+    const filters: EventQuery = { ...q, limit: undefined, desc: undefined };
+    if (Object.values(filters).every((v) => v === undefined)) return this.size;
     let n = 0;
-    for (const _ of this.iterate(q)) n++;
+    for (const _ of this.iterate(filters)) n++;
     return n;
   }
 
