@@ -85,6 +85,25 @@ export interface MapContext {
   ref: string;
 }
 
+/** Token usage from whichever counts the signal carried. */
+function usageOf(inTok: number | undefined, outTok: number | undefined): EventAgent['usage'] | undefined {
+  if (inTok === undefined && outTok === undefined) return undefined;
+  return { ...(inTok !== undefined ? { input_tokens: inTok } : {}), ...(outTok !== undefined ? { output_tokens: outTok } : {}) };
+}
+
+/** The event every OTLP signal becomes: source, host and session, the agent facts, and the signal kept whole under attributes.otel. */
+function otlpEvent(time: string, evKind: EventKind, kind: AgentKind, ctx: MapContext, session: AwEvent['session'] | undefined, ag: EventAgent, otel: Record<string, unknown>): AwEvent {
+  return {
+    time,
+    kind: evKind,
+    source: { type: 'otlp', name: `${kind}-otlp`, ref: ctx.ref },
+    ...(ctx.host ? { host: { name: ctx.host } } : {}),
+    ...(session ? { session } : {}),
+    agent: ag,
+    attributes: { otel },
+  };
+}
+
 export function mapLog(l: OtlpLog, ctx: MapContext): AwEvent {
   const a = l.attributes;
   // Claude puts the prefixed name in the body and the bare one in event.name; Codex and
@@ -123,33 +142,22 @@ export function mapLog(l: OtlpLog, ctx: MapContext): AwEvent {
     ag.subagent = { ...(s(a.agent_id) ? { agent_id: s(a.agent_id) } : {}), ...(s(a.agent_name) ? { description: s(a.agent_name) } : {}) };
   }
   if (ag.tool && !ag.tool.name) delete ag.tool;
-  const inTok = n(a.input_tokens) ?? n(a.input_token_count) ?? n(a['gen_ai.usage.input_tokens']);
-  const outTok = n(a.output_tokens) ?? n(a.output_token_count) ?? n(a['gen_ai.usage.output_tokens']);
-  if (inTok !== undefined || outTok !== undefined) ag.usage = { ...(inTok !== undefined ? { input_tokens: inTok } : {}), ...(outTok !== undefined ? { output_tokens: outTok } : {}) };
+  const usage = usageOf(n(a.input_tokens) ?? n(a.input_token_count) ?? n(a['gen_ai.usage.input_tokens']), n(a.output_tokens) ?? n(a.output_token_count) ?? n(a['gen_ai.usage.output_tokens']));
+  if (usage) ag.usage = usage;
   const session = sessionOf(a, kind, l.resource);
   if (session) ag.conversation_id = session.id;
   if (ag.tool?.call_id && session) session.tool_call_id = ag.tool.call_id;
-  return {
-    time: timeOf(l.timeNs, a['event.timestamp']),
-    kind: evKind,
-    source: { type: 'otlp', name: `${kind}-otlp`, ref: ctx.ref },
-    ...(ctx.host ? { host: { name: ctx.host } } : {}),
-    ...(session ? { session } : {}),
-    agent: ag,
-    attributes: {
-      otel: {
-        signal: 'logs',
-        event: full,
-        ...(l.body !== undefined ? { body: l.body } : {}),
-        ...(l.severity ? { severity: l.severity } : {}),
-        scope: l.scope,
-        resource: l.resource,
-        attributes: a,
-        ...(l.traceId ? { trace_id: l.traceId } : {}),
-        ...(l.spanId ? { span_id: l.spanId } : {}),
-      },
-    },
-  };
+  return otlpEvent(timeOf(l.timeNs, a['event.timestamp']), evKind, kind, ctx, session, ag, {
+    signal: 'logs',
+    event: full,
+    ...(l.body !== undefined ? { body: l.body } : {}),
+    ...(l.severity ? { severity: l.severity } : {}),
+    scope: l.scope,
+    resource: l.resource,
+    attributes: a,
+    ...(l.traceId ? { trace_id: l.traceId } : {}),
+    ...(l.spanId ? { span_id: l.spanId } : {}),
+  });
 }
 
 export function mapSpan(sp: OtlpSpan, ctx: MapContext): AwEvent {
@@ -176,38 +184,27 @@ export function mapSpan(sp: OtlpSpan, ctx: MapContext): AwEvent {
   } else if (sp.name === 'claude_code.llm_request' || op === 'chat' || op === 'llm_call' || op === 'generate_content') {
     ag.operation = 'chat';
   }
-  const inTok = n(a['gen_ai.usage.input_tokens']) ?? n(a.input_tokens);
-  const outTok = n(a['gen_ai.usage.output_tokens']) ?? n(a.output_tokens);
-  if (inTok !== undefined || outTok !== undefined) ag.usage = { ...(inTok !== undefined ? { input_tokens: inTok } : {}), ...(outTok !== undefined ? { output_tokens: outTok } : {}) };
+  const usage = usageOf(n(a['gen_ai.usage.input_tokens']) ?? n(a.input_tokens), n(a['gen_ai.usage.output_tokens']) ?? n(a.output_tokens));
+  if (usage) ag.usage = usage;
   if (s(a.agent_id)) ag.agent_id = s(a.agent_id);
   const session = sessionOf(a, kind, sp.resource);
   if (session) {
     ag.conversation_id = session.id;
     if (tool?.call_id) session.tool_call_id = tool.call_id;
   }
-  return {
-    time: timeOf(sp.startNs),
-    kind: evKind,
-    source: { type: 'otlp', name: `${kind}-otlp`, ref: ctx.ref },
-    ...(ctx.host ? { host: { name: ctx.host } } : {}),
-    ...(session ? { session } : {}),
-    agent: ag,
-    attributes: {
-      otel: {
-        signal: 'traces',
-        span: sp.name,
-        trace_id: sp.traceId,
-        span_id: sp.spanId,
-        ...(sp.parentSpanId ? { parent_span_id: sp.parentSpanId } : {}),
-        ...(sp.endNs ? { end_time: formatTimeNs(sp.endNs) } : {}),
-        ...(sp.status ? { status: sp.status } : {}),
-        ...(sp.events.length ? { events: sp.events.map((e) => ({ name: e.name, ...(e.timeNs ? { time: formatTimeNs(e.timeNs) } : {}), attributes: e.attributes })) } : {}),
-        scope: sp.scope,
-        resource: sp.resource,
-        attributes: a,
-      },
-    },
-  };
+  return otlpEvent(timeOf(sp.startNs), evKind, kind, ctx, session, ag, {
+    signal: 'traces',
+    span: sp.name,
+    trace_id: sp.traceId,
+    span_id: sp.spanId,
+    ...(sp.parentSpanId ? { parent_span_id: sp.parentSpanId } : {}),
+    ...(sp.endNs ? { end_time: formatTimeNs(sp.endNs) } : {}),
+    ...(sp.status ? { status: sp.status } : {}),
+    ...(sp.events.length ? { events: sp.events.map((e) => ({ name: e.name, ...(e.timeNs ? { time: formatTimeNs(e.timeNs) } : {}), attributes: e.attributes })) } : {}),
+    scope: sp.scope,
+    resource: sp.resource,
+    attributes: a,
+  });
 }
 
 /** Token metrics of each agent -> usage; every point is kept as agent.telemetry. */
@@ -224,24 +221,14 @@ export function mapPoint(p: OtlpPoint, ctx: MapContext): AwEvent {
   }
   const session = sessionOf(a, kind, p.resource);
   if (session) ag.conversation_id = session.id;
-  return {
-    time: timeOf(p.timeNs),
-    kind: 'agent.telemetry',
-    source: { type: 'otlp', name: `${kind}-otlp`, ref: ctx.ref },
-    ...(ctx.host ? { host: { name: ctx.host } } : {}),
-    ...(session ? { session } : {}),
-    agent: ag,
-    attributes: {
-      otel: {
-        signal: 'metrics',
-        metric: p.metric,
-        ...(p.value !== undefined ? { value: p.value } : {}),
-        ...(p.count !== undefined ? { count: p.count } : {}),
-        ...(p.sum !== undefined ? { sum: p.sum } : {}),
-        scope: p.scope,
-        resource: p.resource,
-        attributes: a,
-      },
-    },
-  };
+  return otlpEvent(timeOf(p.timeNs), 'agent.telemetry', kind, ctx, session, ag, {
+    signal: 'metrics',
+    metric: p.metric,
+    ...(p.value !== undefined ? { value: p.value } : {}),
+    ...(p.count !== undefined ? { count: p.count } : {}),
+    ...(p.sum !== undefined ? { sum: p.sum } : {}),
+    scope: p.scope,
+    resource: p.resource,
+    attributes: a,
+  });
 }
