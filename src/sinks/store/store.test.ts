@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -344,4 +345,16 @@ test('blocks: slots split across batches keep true Merkle nodes; queries by pref
   assert.equal(store.get(64)!.seq, 64);
   assert.equal(store.get(201), undefined);
   store.close();
+});
+
+test('a store in the earlier one-row-per-event format is refused with a clear error, by open and by verify', () => {
+  const home = tempHome();
+  const paths = resolvePaths(home);
+  const key = ensureSigningKey(paths.keysDir);
+  mkdirSync(paths.storeDir, { recursive: true });
+  const db = new Database(join(paths.storeDir, 'events.db'));
+  db.exec('CREATE TABLE events(seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  db.close();
+  assert.throws(() => openStore(paths), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT' && /older AgentWarden/.test(e.message));
+  assert.throws(() => verifyStore({ dir: paths.storeDir, publicKey: key.publicKey }), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT');
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical.js';
+import { AwError } from '../../core/errors.js';
 import { verifyCheckpoint } from '../../core/checkpoint.js';
 import { MerkleFrontier, subtreeNodeIndex } from '../../core/merkle.js';
 import { parseTimeNs, type AwEvent } from '../../schema/index.js';
@@ -92,6 +93,9 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
   const fail = (p: VerifyProblem) => problems.push(p);
   const db = new Database(join(opts.dir, 'events.db'), { readonly: true, fileMustExist: true });
   try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks'").get()) {
+      throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} is not a store in this version's format (no blocks table; one written by an earlier AgentWarden keeps one row per event)`);
+    }
     // 1. Signed checkpoints from the database and from every copy outside it.
     const points = new Map<number, SignedPoint>();
     let nCheckpoints = 0;
