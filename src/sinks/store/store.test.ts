@@ -183,7 +183,7 @@ test('tamper: an inserted record at the end fails its MAC', () => {
   const body = JSON.stringify({ kind: 'file.open', seq: 11, source: { type: 'forged' }, time: '2026-12-03T10:00:00Z', v: '1' });
   const prev = (db.prepare('SELECT chain FROM blocks WHERE first_seq = 6').get() as { chain: Buffer }).chain;
   const leaf = recordLeaf(body);
-  db.prepare('INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies) VALUES (11, 11, 0, 0, ?, ?, ?, ?, ?, ?)').run('\nfile.open\n', chainNext(prev, leaf), Buffer.alloc(32), Buffer.alloc(16), leaf, body);
+  db.prepare("INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, sessions, rec, leaves, bodies) VALUES (11, 11, 0, 0, ?, ?, ?, ?, '[]', ?, ?, ?)").run('\nfile.open\n', chainNext(prev, leaf), Buffer.alloc(32), Buffer.alloc(16), Buffer.alloc(2), leaf, body);
   db.close();
   const r = s.verify();
   assert.equal(r.ok, false);
@@ -208,6 +208,27 @@ test('tamper: an index summary that would hide a record from queries fails verif
   const r2 = t.verify();
   assert.equal(r2.firstBadSeq, 16);
   assert.equal(r2.problems[0].code, 'INDEX_MISMATCH');
+
+  // Re-pointing a record's per-record session entry hides it from its session's readers
+  // (sessionBodies, sealing), which select records by that index without parsing them.
+  const u = makeStore(20);
+  const reader = openStore(u.paths);
+  const bodies = [...reader.sessionBodies('sess-0')];
+  reader.close();
+  // Exact without parsing: every record the index selects is the session's, and all of them are.
+  assert.deepEqual(bodies.map(([seq]) => seq), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  for (const [seq, body] of bodies) assert.equal((JSON.parse(body) as AwEvent & { seq: number }).seq, seq);
+  const db3 = u.raw();
+  const row = db3.prepare('SELECT first_seq, rec FROM blocks WHERE first_seq = 11').get() as { first_seq: number; rec: Buffer };
+  const i = row.rec.findIndex((b, j) => j % 2 === 1 && b === 2);
+  const rec = Buffer.from(row.rec);
+  rec[i] = rec[i] === 1 ? 2 : 1;
+  db3.prepare('UPDATE blocks SET rec = ? WHERE first_seq = 11').run(rec);
+  db3.close();
+  const r3 = u.verify();
+  assert.equal(r3.ok, false);
+  assert.equal(r3.firstBadSeq, 11 + (i - 1) / 2);
+  assert.equal(r3.problems[0].code, 'INDEX_MISMATCH');
 });
 
 test('redaction before hashing: commitments keep the chain, purge keeps it verifying', () => {
@@ -357,4 +378,14 @@ test('a store in the earlier one-row-per-event format is refused with a clear er
   db.close();
   assert.throws(() => openStore(paths), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT' && /older AgentWarden/.test(e.message));
   assert.throws(() => verifyStore({ dir: paths.storeDir, publicKey: key.publicKey }), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT');
+});
+
+test('a store in the first block format (no per-record index) is refused with a clear error, by open and by verify', () => {
+  const s = makeStore(5);
+  const db = s.raw();
+  db.prepare("UPDATE meta SET v = 'blocks-v1' WHERE k = 'format'").run();
+  db.close();
+  const key = ensureSigningKey(s.paths.keysDir);
+  assert.throws(() => openStore(s.paths), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT' && /blocks-v1/.test(e.message));
+  assert.throws(() => verifyStore({ dir: s.paths.storeDir, publicKey: key.publicKey }), (e: Error & { code?: string }) => e.code === 'STORE_FORMAT');
 });

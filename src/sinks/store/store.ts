@@ -304,6 +304,8 @@ CREATE TABLE IF NOT EXISTS blocks(
   chain BLOB NOT NULL,
   mac BLOB NOT NULL,
   bloom BLOB NOT NULL,
+  sessions TEXT NOT NULL,
+  rec BLOB NOT NULL,
   leaves BLOB NOT NULL,
   bodies BLOB NOT NULL
 );
@@ -357,7 +359,8 @@ CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_d BEFORE DELETE ON checkpoi
 `;
 
 /** Store file format, kept in meta; a store written in another format is refused with a clear error. */
-const FORMAT = 'blocks-v1';
+export const STORE_FORMAT = 'blocks-v2';
+const FORMAT = STORE_FORMAT;
 
 interface Head {
   size: number;
@@ -371,6 +374,8 @@ interface BlockRow {
   kinds: string;
   inside: number;
   bloom?: Buffer;
+  sessions?: string;
+  rec: Buffer;
 }
 
 /** Index summary of one block under construction. */
@@ -384,8 +389,33 @@ interface OpenBlock {
   maxNs: bigint;
   kinds: Set<string>;
   sessions: Set<string>;
+  /** Kind and session id (or null) of each record, for the per-record index. */
+  recKinds: string[];
+  recSessions: Array<string | null>;
   keyFrom: number;
   keyTo: number;
+}
+
+/** A stored block as readers that skip decoding see it (`EventStore.sessionBlocks`). */
+export interface RawBlock {
+  first: number;
+  last: number;
+  /** The block's kinds, sorted; `rec[2i]` indexes them. */
+  kinds: string[];
+  /** The block's sessions; `rec[2i + 1]` is 1 + an index into them, or 0. */
+  sessions: string[];
+  rec: Buffer;
+  leaves: Buffer;
+  /** The records' canonical UTF-8 bodies joined by '\n'. */
+  bodies: Buffer;
+}
+
+/** Byte offsets of each record in a block's bodies: record i is [at[i], at[i + 1] - 1). */
+export function bodyOffsets(bodies: Buffer): number[] {
+  const at = [0];
+  for (let p = bodies.indexOf(10); p !== -1; p = bodies.indexOf(10, p + 1)) at.push(p + 1);
+  at.push(bodies.length + 1);
+  return at;
 }
 
 /** Splits a block's stored bodies (UTF-8, '\n'-separated) into records. */
@@ -396,6 +426,27 @@ export function splitBodies(bodies: Buffer | string): string[] {
 /** The kinds summary of a block: '\n'-delimited, with delimiters at both ends. */
 export function kindsSummary(kinds: Iterable<string>): string {
   return `\n${[...kinds].sort().join('\n')}\n`;
+}
+
+/** The sorted kinds of a block from its summary. */
+export function kindsOfSummary(summary: string): string[] {
+  return summary.slice(1, -1).split('\n');
+}
+
+/**
+ * The per-record index of a block (`rec`): two bytes per record, the index of its kind in
+ * the block's sorted kinds and 1 + the index of its session in the block's `sessions` (0:
+ * none). Readers select a session's or a kind's records without parsing any (sealing a
+ * 100k-record incident read them all with JSON.parse first); verify re-derives it.
+ */
+export function recordIndex(recKinds: readonly string[], recSessions: ReadonlyArray<string | null>, kinds: readonly string[], sessions: readonly string[]): Buffer {
+  const rec = Buffer.alloc(2 * recKinds.length);
+  for (let i = 0; i < recKinds.length; i++) {
+    rec[2 * i] = kinds.indexOf(recKinds[i]);
+    const s = recSessions[i];
+    rec[2 * i + 1] = s === null ? 0 : sessions.indexOf(s) + 1;
+  }
+  return rec;
 }
 
 /** The append-only event store. One instance per process; several processes may share a store. */
@@ -448,6 +499,11 @@ export class EventStore {
     if (legacy) {
       db.close();
       throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} was written by an older AgentWarden (one row per event); this version stores blocks of ${BLOCK} records. Verify and archive the old store, then point store.path elsewhere.`);
+    }
+    const format = (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() && db.prepare("SELECT v FROM meta WHERE k = 'format'").pluck().get()) as string | undefined;
+    if (format && format !== FORMAT) {
+      db.close();
+      throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} is in store format ${format}; this version writes ${FORMAT} (blocks with a per-record index). Verify and archive the old store with the version that wrote it, then point store.path elsewhere.`);
     }
     if (!opts.readonly) {
       // Takes effect only when the database is created. A block is ~45 KB: with 4 KB pages
@@ -507,7 +563,7 @@ export class EventStore {
     const { headEnd, tailEnd } = batch;
     const src = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
     if (headEnd.length !== batch.n || tailEnd.length !== batch.n || (batch.n && tailEnd[batch.n - 1] !== src.length)) throw new AwError('EVENT_INVALID', 'prepared batch is inconsistent');
-    const insertBlock = this.stmt('INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies) VALUES (?,?,?,?,?,?,?,?,?,?)');
+    const insertBlock = this.stmt('INSERT INTO blocks(first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, sessions, rec, leaves, bodies) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
     const insertBlockSession = this.stmt('INSERT INTO block_sessions(session_id, first_seq) VALUES (?,?)');
     const insertBlockKind = this.stmt('INSERT INTO block_kinds(kind, first_seq) VALUES (?,?)');
     const insertNode = this.stmt('INSERT INTO nodes(slot, tree) VALUES (?,?)');
@@ -538,8 +594,11 @@ export class EventStore {
         const leaves = Buffer.concat(b.leaves);
         chain = chainNext(chain, leaves);
         const mac = createHmac('sha256', macKey).update(chain).digest();
+        const kinds = [...b.kinds].sort();
+        const sessions = [...b.sessions];
+        const rec = recordIndex(b.recKinds, b.recSessions, kinds, sessions);
         // better-sqlite3 copies bound blobs (SQLITE_TRANSIENT), so the scratch is reused.
-        insertBlock.run(b.first, b.first + b.n - 1, b.minNs, b.maxNs, kindsSummary(b.kinds), chain, mac, bloom, leaves, scratch.subarray(b.start, pos));
+        insertBlock.run(b.first, b.first + b.n - 1, b.minNs, b.maxNs, `\n${kinds.join('\n')}\n`, chain, mac, bloom, JSON.stringify(sessions), rec, leaves, scratch.subarray(b.start, pos));
         pos = 0;
         for (const sid of b.sessions) insertBlockSession.run(sid, b.first);
         for (const k of b.kinds) insertBlockKind.run(k, b.first);
@@ -552,7 +611,7 @@ export class EventStore {
         }
         const t = batch.times[i];
         const keyFrom = i === 0 ? 0 : batch.keyEnd[i - 1];
-        blk ??= { first: seq, n: 0, start: 1, leaves: [], minNs: t, maxNs: t, kinds: new Set(), sessions: new Set(), keyFrom, keyTo: keyFrom };
+        blk ??= { first: seq, n: 0, start: 1, leaves: [], minNs: t, maxNs: t, kinds: new Set(), sessions: new Set(), recKinds: [], recSessions: [], keyFrom, keyTo: keyFrom };
         // The body (head + seq + tail) is copied once, as UTF-8, right after a 0x00 byte, so
         // the leaf hash SHA-256(0x00 || body) reads it in place; the 0x00 then becomes the
         // '\n' separator. No body string is built, joined or encoded twice (the string path
@@ -574,8 +633,10 @@ export class EventStore {
         if (t < blk.minNs) blk.minNs = t;
         if (t > blk.maxNs) blk.maxNs = t;
         blk.kinds.add(batch.kinds[i]);
+        blk.recKinds.push(batch.kinds[i]);
         const sid = batch.sessionIds[i];
         if (sid !== null) blk.sessions.add(sid);
+        blk.recSessions.push(sid);
         blk.keyTo = batch.keyEnd[i];
         leafIndex = seq - 1;
         head.frontier.push(leaf, onNode);
@@ -685,7 +746,7 @@ export class EventStore {
     if (q.destPort !== undefined) keyStrings.push(`o${q.destPort}`);
     const keys: number[] = [];
     for (const k of keyStrings) hashKey(k, keys);
-    const cols = `first_seq, last_seq, kinds, ${inside}${keys.length ? ', bloom' : ''}`;
+    const cols = `first_seq, last_seq, kinds, ${inside}${keys.length ? ', bloom' : ''}${q.session !== undefined ? ', sessions' : ''}, rec`;
     const where = c.length ? `WHERE ${c.join(' AND ')}` : '';
     return { sql: `SELECT ${cols} FROM blocks ${where} ORDER BY first_seq ${q.desc ? 'DESC' : 'ASC'}`, params: [...ip, ...p], keys };
   }
@@ -706,8 +767,6 @@ export class EventStore {
     // Necessary conditions on the raw body, checked before parsing it: a record whose field
     // equals the wanted value contains that value's canonical encoding.
     const needles: string[] = [];
-    if (q.session !== undefined) needles.push(canonicalJson(q.session));
-    if (q.kinds?.length === 1) needles.push(`"kind":${canonicalJson(q.kinds[0])}`);
     if (q.pid !== undefined) needles.push(`"pid":${q.pid}`);
     if (q.path !== undefined) needles.push(canonicalJson(q.path));
     if (q.dest !== undefined) needles.push(canonicalJson(q.dest));
@@ -723,6 +782,11 @@ export class EventStore {
         for (let j = 0; j < keys.length && may; j += 2) may = bloomHas(b.bloom!, keys[j], keys[j + 1]);
         if (!may) continue;
       }
+      // The per-record index rules out other sessions' and other kinds' records unparsed.
+      const kinds = kindSet || kindPrefix ? kindsOfSummary(b.kinds) : undefined;
+      const kindOk = kinds?.map((k) => (!kindSet || kindSet.has(k)) && (!q.kindPrefix || k.startsWith(q.kindPrefix)));
+      const want = q.session !== undefined ? (JSON.parse(b.sessions!) as string[]).indexOf(q.session) + 1 : 0;
+      if (q.session !== undefined && want === 0) continue;
       const bodies = splitBodies(bodiesStmt.get(b.first_seq) as string);
       const n = bodies.length;
       for (let j = 0; j < n; j++) {
@@ -730,6 +794,8 @@ export class EventStore {
         const seq = b.first_seq + i;
         if (q.afterSeq !== undefined && seq <= q.afterSeq) continue;
         if (q.beforeSeq !== undefined && seq >= q.beforeSeq) continue;
+        if (kindOk && !kindOk[b.rec[2 * i]]) continue;
+        if (want && b.rec[2 * i + 1] !== want) continue;
         const body = bodies[i];
         if (needles.length && !(sealed && body.includes('"$commit"')) && !needles.every((x) => body.includes(x))) continue;
         const ev = this.decode(seq, body, sealed);
@@ -775,17 +841,23 @@ export class EventStore {
     return b?.bodies[seq - b.first];
   }
 
-  /**
-   * [seq, stored body] of records that may belong to `session`, in seq order: the blocks that
-   * hold its records, filtered by a necessary condition on the raw body. Callers parse and
-   * check `session.id` themselves when it matters (they parse anyway).
-   */
+  /** A session's records as [seq, stored body] in seq order, selected by the blocks' per-record index (no parsing). */
   *sessionBodies(session: string, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<[number, string]> {
-    const needle = canonicalJson(session);
-    const st = this.db.prepare('SELECT first_seq, bodies FROM blocks WHERE first_seq IN (SELECT first_seq FROM block_sessions WHERE session_id = ?) AND first_seq <= ? ORDER BY first_seq').raw();
-    for (const [first, text] of st.iterate(session, toSeq) as IterableIterator<[number, Buffer]>) {
-      const bodies = splitBodies(text);
-      for (let i = 0; i < bodies.length && first + i <= toSeq; i++) if (bodies[i].includes(needle)) yield [first + i, bodies[i]];
+    for (const b of this.sessionBlocks(session, toSeq)) {
+      const bodies = splitBodies(b.bodies);
+      const want = b.sessions.indexOf(session) + 1;
+      for (let i = 0; i < bodies.length && b.first + i <= toSeq; i++) if (b.rec[2 * i + 1] === want) yield [b.first + i, bodies[i]];
+    }
+  }
+
+  /**
+   * The blocks that hold a session's records, raw: per-record index, leaf hashes and UTF-8
+   * bodies, for readers that select and copy records without decoding them (sealing).
+   */
+  *sessionBlocks(session: string, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<RawBlock> {
+    const st = this.db.prepare('SELECT first_seq, last_seq, kinds, sessions, rec, leaves, bodies FROM blocks WHERE first_seq IN (SELECT first_seq FROM block_sessions WHERE session_id = ?) AND first_seq <= ? ORDER BY first_seq').raw();
+    for (const [first, last, kinds, sessions, rec, leaves, bodies] of st.iterate(session, toSeq) as IterableIterator<[number, number, string, string, Buffer, Buffer, Buffer]>) {
+      yield { first, last, kinds: kindsOfSummary(kinds), sessions: JSON.parse(sessions) as string[], rec, leaves, bodies };
     }
   }
 

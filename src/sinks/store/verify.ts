@@ -11,7 +11,7 @@ import { verifyCheckpoint } from '../../core/checkpoint.js';
 import { MerkleFrontier, subtreeNodeIndex } from '../../core/merkle.js';
 import { parseTimeNs, type AwEvent } from '../../schema/index.js';
 import { bloomHas, eventKeys } from './bloom.js';
-import { BLOCK, chainNext, commitmentOf, recordLeaf, setPath, splitBodies } from './store.js';
+import { BLOCK, STORE_FORMAT, chainNext, commitmentOf, kindsOfSummary, recordLeaf, setPath, splitBodies } from './store.js';
 
 export type VerifyProblemCode =
   | 'RECORD_MISSING'
@@ -66,13 +66,22 @@ interface BlockRow {
   chain: Buffer;
   mac: Buffer;
   bloom: Buffer;
+  sessions: string;
+  rec: Buffer;
   leaves: Buffer;
   bodies: Buffer | string;
 }
 
-/** What of a record the block's index summary leaves out, if anything. */
-function summaryMisses(ev: AwEvent, row: BlockRow, sessions: Set<string>, kinds: Set<string>, bloom: Uint8Array): string | undefined {
+/** What of record i the block's index summary leaves out or misstates, if anything. */
+function summaryMisses(ev: AwEvent, i: number, row: BlockRow, idx: BlockIndex, sessions: Set<string>, kinds: Set<string>, bloom: Uint8Array): string | undefined {
   if (!row.kinds.includes(`\n${ev.kind}\n`) || !kinds.has(ev.kind)) return `kind ${ev.kind}`;
+  if (idx.kinds[row.rec[2 * i]] !== ev.kind) return `kind ${ev.kind} in the per-record index`;
+  // A session id kept as a salted commitment whose cleartext was purged cannot be checked.
+  const id: unknown = ev.session?.id;
+  const si = row.rec[2 * i + 1];
+  if (id === undefined || typeof id === 'string') {
+    if (si === 0 ? id !== undefined : idx.sessions[si - 1] !== id) return 'session in the per-record index';
+  }
   const t = parseTimeNs(ev.time);
   if (t !== undefined && (t < row.min_time_ns || t > row.max_time_ns)) return 'time';
   if (typeof ev.session?.id === 'string' && !sessions.has(ev.session.id)) return 'session';
@@ -80,6 +89,11 @@ function summaryMisses(ev: AwEvent, row: BlockRow, sessions: Set<string>, kinds:
   eventKeys(ev, keys);
   for (let j = 0; j < keys.length; j += 2) if (!bloomHas(bloom, keys[j], keys[j + 1])) return 'pid, path or destination';
   return undefined;
+}
+
+interface BlockIndex {
+  kinds: string[];
+  sessions: string[];
 }
 
 interface SignedPoint {
@@ -96,6 +110,8 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
     if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks'").get()) {
       throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} is not a store in this version's format (no blocks table; one written by an earlier AgentWarden keeps one row per event)`);
     }
+    const format = db.prepare("SELECT v FROM meta WHERE k = 'format'").pluck().get() as string | undefined;
+    if (format !== STORE_FORMAT) throw new AwError('STORE_FORMAT', `${join(opts.dir, 'events.db')} is in store format ${String(format)}; this version verifies ${STORE_FORMAT}`);
     // 1. Signed checkpoints from the database and from every copy outside it.
     const points = new Map<number, SignedPoint>();
     let nCheckpoints = 0;
@@ -168,7 +184,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
     const onNode = (leaves: number, node: Buffer) => {
       if (leaves <= BLOCK) slotTree.set(node, subtreeNodeIndex(BLOCK, leaves, (leafIndex - leaves + 1) % BLOCK) * 32);
     };
-    const rows = db.prepare('SELECT first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, leaves, bodies FROM blocks ORDER BY first_seq').safeIntegers(true).iterate() as IterableIterator<BlockRow>;
+    const rows = db.prepare('SELECT first_seq, last_seq, min_time_ns, max_time_ns, kinds, chain, mac, bloom, sessions, rec, leaves, bodies FROM blocks ORDER BY first_seq').safeIntegers(true).iterate() as IterableIterator<BlockRow>;
     blocks: for (const row of rows) {
       const first = Number(row.first_seq);
       const last = Number(row.last_seq);
@@ -185,6 +201,12 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
       const sessionsOfBlock = new Set(blockSessions.all(row.first_seq) as string[]);
       const kindsOfBlock = new Set(blockKinds.all(row.first_seq) as string[]);
       const bloom = new Uint8Array(row.bloom);
+      let idx: BlockIndex;
+      try {
+        idx = { kinds: kindsOfSummary(row.kinds), sessions: JSON.parse(row.sessions) as string[] };
+      } catch {
+        idx = { kinds: [], sessions: [] };
+      }
       if (bodies.length > n || (bodies.length === n && row.leaves.length !== 32 * n)) {
         bad({ code: 'RECORD_MODIFIED', seq: first, message: `block ${first}..${last} holds ${bodies.length} records and ${row.leaves.length / 32} leaf hashes (modified)` });
         break;
@@ -232,7 +254,7 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
           if (firstBad !== undefined) break blocks;
         }
         // The block's index summary must cover the record, or queries could skip it.
-        const hidden = summaryMisses(parsed, row, sessionsOfBlock, kindsOfBlock, bloom);
+        const hidden = summaryMisses(parsed, i, row, idx, sessionsOfBlock, kindsOfBlock, bloom);
         if (hidden) {
           bad({ code: 'INDEX_MISMATCH', seq, message: `record ${seq}: the index of block ${first}..${last} omits its ${hidden} (queries would not find it)` });
           break blocks;
@@ -252,6 +274,11 @@ export function verifyStore(opts: VerifyOptions): VerifyReport {
           bad({ code: 'CHECKPOINT_MISMATCH', seq, message: `a checkpoint was signed at size ${seq}, inside block ${first}..${last} (blocks end where batches do)` });
           break blocks;
         }
+      }
+      // The per-record index: one entry per record (each checked above), sessions as indexed.
+      if (!Array.isArray(idx.sessions) || row.rec.length !== 2 * n || idx.sessions.length !== sessionsOfBlock.size || idx.sessions.some((x) => !sessionsOfBlock.has(x))) {
+        bad({ code: 'INDEX_MISMATCH', seq: first, message: `the per-record index of block ${first}..${last} does not fit its records and sessions` });
+        break;
       }
       chain = chainNext(chain, row.leaves);
       if (!chain.equals(row.chain)) {
